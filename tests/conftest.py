@@ -1,0 +1,140 @@
+"""Fixtures: the real app on a temporary SQLite database, clients, and ready-made users."""
+
+import contextvars
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from webapp import create_app
+from webapp.extensions import db
+from webapp.models import Account, Division, Role, User
+
+# The real scrypt cost is checked in test_passwords.py; elsewhere a cheap one keeps tests fast.
+FAST_HASH = "scrypt:1024:8:1"
+PASSWORD = "correct horse battery staple"
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run as a server runs them: each in a fresh context.
+
+    The test itself holds an app context (for db.session in assertions). Without this, every
+    request would share that context's `g`, and with it Flask-Login's cached user and the
+    CSRF token, which would hide real bugs.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()  # end the test's transaction, so the request sees its writes
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()  # and the test then sees the request's writes
+        return response
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "WTF_CSRF_ENABLED": False,
+    })
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Makes accounts and users straight in the database."""
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+
+    def account(self, name="Acme") -> Account:
+        account = Account.create(name)
+        db.session.commit()
+        return account
+
+    def user(self, account: Account, role=Role.AGENT, username=None, **fields) -> User:
+        self.count += 1
+        username = username or f"user{self.count}"
+        division = None
+        if role != Role.ADMIN:
+            division = fields.pop("division", None) or account.divisions[0]
+        user = User(
+            account_id=account.id, username=username,
+            email=fields.pop("email", f"{username.lower()}@example.com"),
+            first_name=fields.pop("first_name", username.capitalize()),
+            last_name=fields.pop("last_name", "Tester"),
+            role=role, division_id=division.id if division else None, **fields,
+        )
+        user.set_password(PASSWORD, FAST_HASH)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def division(self, account: Account, name: str) -> Division:
+        division = Division(account_id=account.id, name=name)
+        db.session.add(division)
+        db.session.commit()
+        return division
+
+
+@pytest.fixture
+def factory(app):
+    return Factory(app)
+
+
+@pytest.fixture
+def account(factory):
+    return factory.account("Acme")
+
+
+@pytest.fixture
+def admin(factory, account):
+    return factory.user(account, Role.ADMIN, username="boss", first_name="Bo", last_name="Ss")
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username="boss", password=PASSWORD, **kwargs):
+        return self.client.post("/login", data={"username": username, "password": password},
+                                **kwargs)
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def admin_client(client, auth, admin):
+    """A client logged in as the account's Admin."""
+    auth.login()
+    return client
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def csrf_token_from(html: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)

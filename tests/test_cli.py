@@ -1,0 +1,112 @@
+"""The command line: create-admin, create-division and bootstrap."""
+
+import pytest
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import Account, Division, Role, User
+
+GOOD = "lantern-quartz-meadow-7"
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def create_admin(runner, *extra, password=GOOD, **env):
+    args = ["create-admin", "--account", "Acme", "--username", "root", "--email", "Root@Acme.io"]
+    if password is not None:
+        args += ["--password", password]
+    return runner.invoke(args=args + list(extra), env=env)
+
+
+def test_create_admin_creates_the_account_with_general_and_the_admin(runner):
+    result = create_admin(runner)
+    assert result.exit_code == 0, result.output
+    account = db.session.scalar(select(Account).where(Account.name == "Acme"))
+    assert [division.name for division in account.divisions] == ["General"]
+    user = db.session.scalar(select(User))
+    assert (user.username, user.email, user.role) == ("root", "root@acme.io", Role.ADMIN)
+    assert user.account_id == account.id and user.check_password(GOOD)
+
+
+def test_create_admin_reuses_an_existing_account(runner, account):
+    result = runner.invoke(args=["create-admin", "--account", "acme", "--username", "second",
+                                 "--email", "second@acme.io", "--password", GOOD])
+    assert result.exit_code == 0, result.output
+    assert count(Account) == 1
+    assert db.session.scalar(select(User.account_id)) == account.id
+
+
+def test_password_from_the_environment(runner):
+    result = create_admin(runner, password=None, ADMIN_PASSWORD=GOOD)
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User)).check_password(GOOD)
+
+
+def test_password_from_a_hidden_confirmed_prompt(runner):
+    result = runner.invoke(args=["create-admin", "--account", "Acme", "--username", "root",
+                                 "--email", "root@acme.io"], input=f"{GOOD}\n{GOOD}\n")
+    assert result.exit_code == 0, result.output
+    assert GOOD not in result.output  # hidden while typed
+    assert db.session.scalar(select(User)).check_password(GOOD)
+
+
+@pytest.mark.parametrize("args, password, message", [
+    (["--username", "x"], GOOD, "Username must be 3–32"),
+    (["--email", "nope"], GOOD, "Email is not a valid email address."),
+    ([], "short", "Password must be 12–128"),
+    ([], "qwertyuiopasdfgh", "Password is too common"),
+    ([], "root", "Password must be 12–128"),
+    (["--account", "   "], GOOD, "Account name must be"),
+])
+def test_create_admin_refuses_bad_input_and_writes_nothing(runner, args, password, message):
+    base = {"--account": "Acme", "--username": "root", "--email": "root@acme.io"}
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        base[flag] = value
+    argv = ["create-admin", *[part for pair in base.items() for part in pair],
+            "--password", password]
+    result = runner.invoke(args=argv)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert count(User) == 0 and count(Account) == 0
+
+
+def test_create_admin_refuses_a_taken_username_in_another_case(runner, factory, account):
+    factory.user(account, Role.AGENT, username="Root")
+    result = create_admin(runner)
+    assert result.exit_code == 1
+    assert "Username is already taken." in result.output
+    assert count(User) == 1
+
+
+def test_create_division(runner, account):
+    result = runner.invoke(args=["create-division", "--account", "Acme", "Sales"])
+    assert result.exit_code == 0, result.output
+    names = db.session.scalars(select(Division.name).where(Division.account_id == account.id))
+    assert sorted(names) == ["General", "Sales"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--account", "Nope", "Sales"], 'There is no account named "Nope".'),
+    (["--account", "Acme", "general"], 'already has a division named "general"'),
+    (["--account", "Acme", " "], "Division name must be 1–64 characters."),
+])
+def test_create_division_refuses_bad_input(runner, account, args, message):
+    result = runner.invoke(args=["create-division", *args])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert count(Division) == 1
+
+
+def test_bootstrap_creates_default_admin_once_and_prints_the_password(runner):
+    result = runner.invoke(args=["bootstrap"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("Password (shown only this once): ")[1].split()[0]
+    user = db.session.scalar(select(User))
+    assert user.username == "admin" and user.role == Role.ADMIN
+    assert user.check_password(password)
+    again = runner.invoke(args=["bootstrap"])
+    assert again.exit_code == 0 and again.output == ""
+    assert count(User) == 1

@@ -1,0 +1,227 @@
+"""Creating users (spec §3 steps 3–5 and the rules of §4)."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import HTMX, csrf_token_from
+from webapp.extensions import db
+from webapp.models import Role, Status, User
+
+STRONG = "violet-orbit-cactus-93"
+
+
+@pytest.fixture
+def valid(account):
+    """A complete, acceptable create form."""
+    return {
+        "first_name": "Ann", "last_name": "Lee", "username": "ann.lee",
+        "email": "Ann.Lee@Example.com", "phone": "+62 812-3456-7890", "role": "Agent",
+        "division": str(account.divisions[0].id),
+        "password": STRONG, "confirm_password": STRONG,
+    }
+
+
+def create(client, data, htmx=True):
+    return client.post("/users", data=data, headers=HTMX if htmx else {})
+
+
+def popup_problems(html: str) -> list[str]:
+    popup = re.search(r'<dialog data-modal class="popup-error".*?</dialog>', html, re.S)
+    return re.findall(r"<li>(.*?)</li>", popup.group(0)) if popup else []
+
+
+def test_new_form_is_a_dialog_fragment_for_htmx(admin_client):
+    response = admin_client.get("/users/new", headers=HTMX)
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith("<dialog data-modal")
+    assert "<html" not in response.text
+    for label in ("First name", "Last name", "Username", "Email", "Phone", "Role", "Division",
+                  "Password", "Confirm password"):
+        assert f">{label}</label>" in response.text
+    assert ">Create</button>" in response.text
+    assert response.headers["Vary"].startswith("HX-Request")
+
+
+def test_new_form_is_a_whole_page_without_htmx(admin_client):
+    response = admin_client.get("/users/new")
+    assert response.status_code == 200
+    assert "<html" in response.text and 'id="create-user-form"' in response.text
+    assert "<dialog data-modal" not in response.text
+
+
+def test_users_page_has_the_create_button(admin_client):
+    page = admin_client.get("/users").text
+    assert "+ Create User" in page and 'hx-get="/users/new"' in page
+
+
+@pytest.mark.parametrize("field, label", [
+    ("first_name", "First name"), ("username", "Username"), ("email", "Email"),
+    ("role", "Role"), ("password", "Password"), ("confirm_password", "Confirm password"),
+])
+def test_each_missing_mandatory_field_is_required(admin_client, valid, field, label):
+    response = create(admin_client, valid | {field: "  " if field != "role" else ""})
+    assert response.status_code == 422
+    assert f"{label} field is required</small>" in response.text
+    assert popup_problems(response.text) == []
+    assert db.session.scalar(select(func.count(User.id))) == 1  # only the admin
+
+
+def test_all_empty_shows_every_required_message_and_keeps_values(admin_client):
+    response = create(admin_client, {"first_name": "Kept", "username": ""})
+    assert response.status_code == 422
+    for label in ("Username", "Email", "Role", "Password", "Confirm password"):
+        assert f"{label} field is required" in response.text
+    assert 'value="Kept"' in response.text
+    assert response.text.lstrip().startswith('<form id="create-user-form"')
+
+
+@pytest.mark.parametrize("role", ["Agent", "Supervisor"])
+def test_division_is_required_for_agents_and_supervisors(admin_client, valid, role):
+    response = create(admin_client, valid | {"role": role, "division": ""})
+    assert response.status_code == 422
+    assert "Division field is required" in response.text
+
+
+def test_admins_need_no_division(admin_client, valid):
+    assert create(admin_client, valid | {"role": "Admin", "division": ""}).status_code == 201
+
+
+@pytest.mark.parametrize("changes, problem", [
+    ({"username": "ab"}, "Username must be 3–32"),
+    ({"username": "x" * 33}, "Username must be 3–32"),
+    ({"username": "ann lee"}, "Username must be 3–32"),
+    ({"username": "BOSS"}, "Username is already taken."),
+    ({"email": "not-an-email"}, "Email is not a valid email address."),
+    ({"email": "BOSS@example.com"}, "Email is already taken."),
+    ({"phone": "12345"}, "Phone must be 8–15 digits"),
+    ({"phone": "+62 812 abc 7890"}, "Phone must be 8–15 digits"),
+    ({"phone": "1234567890123456"}, "Phone must be 8–15 digits"),
+    ({"first_name": "F" * 65}, "Field cannot be longer than 64 characters."),
+    ({"last_name": "L" * 65}, "Field cannot be longer than 64 characters."),
+    ({"confirm_password": STRONG + "x"}, "Password and confirmation do not match."),
+    ({"password": "short pw", "confirm_password": "short pw"}, "Password must be 12–128"),
+    ({"password": "p" * 129, "confirm_password": "p" * 129}, "Password must be 12–128"),
+    ({"password": "qwertyuiopasdfgh", "confirm_password": "qwertyuiopasdfgh"},
+     "Password is too common"),
+    ({"username": "longusername1", "password": "LongUserName1",
+      "confirm_password": "LongUserName1"}, "Password must not be the same as the username"),
+    ({"role": "Owner"}, "Not a valid choice."),
+    ({"division": "999"}, "Division is not one of this account"),
+])
+def test_unacceptable_data_opens_the_popup_with_each_problem(admin_client, valid, changes,
+                                                             problem):
+    response = create(admin_client, valid | changes)
+    assert response.status_code == 422
+    assert any(item.startswith(problem) for item in popup_problems(response.text)), \
+        popup_problems(response.text)
+    assert f'value="{(valid | changes)["first_name"]}"' in response.text  # values kept
+    assert STRONG not in response.text  # passwords are never echoed back
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_popup_lists_several_problems_at_once(admin_client, valid):
+    response = create(admin_client, valid | {
+        "username": "Boss", "email": "nope", "confirm_password": "different password"})
+    problems = popup_problems(response.text)
+    assert len(problems) == 3
+
+
+def test_another_accounts_division_is_refused(admin_client, factory, valid):
+    other = factory.account("Other")
+    response = create(admin_client, valid | {"division": str(other.divisions[0].id)})
+    assert response.status_code == 422
+    assert any("Division is not one of" in p for p in popup_problems(response.text))
+
+
+def test_success_closes_the_dialog_refreshes_the_list_and_toasts(admin_client, valid, account):
+    response = create(admin_client, valid)
+    assert response.status_code == 201
+    assert response.headers["HX-Trigger"] == (
+        '{"close-dialog": null, "user-created": null, '
+        '"toast": {"message": "User created", "level": "success"}}')
+    user = db.session.scalar(select(User).where(User.username == "ann.lee"))
+    assert user.account_id == account.id
+    assert user.email == "ann.lee@example.com"  # stored in lower case
+    assert user.phone == "+6281234567890"      # stored without separators
+    assert (user.first_name, user.last_name, user.role) == ("Ann", "Lee", Role.AGENT)
+    assert user.division_id == account.divisions[0].id
+    assert user.status == Status.ACTIVE
+    assert user.password_hash.startswith("scrypt:") and STRONG not in user.password_hash
+    assert user.check_password(STRONG)
+
+
+def test_the_new_user_is_first_in_the_list(admin_client, valid):
+    create(admin_client, valid)
+    rows = re.findall(r'<tr id="user-(\d+)"', admin_client.get("/users", headers=HTMX).text)
+    newest = db.session.scalar(select(User.id).where(User.username == "ann.lee"))
+    assert rows[0] == str(newest)
+
+
+def test_unicode_password_is_stored_whole(admin_client, valid):
+    password = "pässwörd-ünïcødé-🔑🔑"
+    create(admin_client, valid | {"password": password, "confirm_password": password})
+    user = db.session.scalar(select(User).where(User.username == "ann.lee"))
+    assert user.check_password(password)
+    assert not user.check_password(password[:-1])
+
+
+def test_without_javascript_the_form_works_as_a_page(admin_client, valid):
+    invalid = create(admin_client, valid | {"email": "nope"}, htmx=False)
+    assert invalid.status_code == 422
+    assert "<html" in invalid.text and 'role="alert"' in invalid.text
+    assert "Email is not a valid email address." in invalid.text
+    response = create(admin_client, valid, htmx=False)
+    assert response.status_code == 302 and response.headers["Location"] == "/users"
+    assert "User created" in admin_client.get("/users").text
+
+
+def test_a_database_race_on_the_username_becomes_the_form_error(admin_client, valid,
+                                                               monkeypatch):
+    # The form check passes (as when two admins submit at once); the unique index catches it.
+    from webapp.users.forms import UserFieldsForm
+
+    create(admin_client, valid)
+    monkeypatch.setattr(UserFieldsForm, "validate_username", lambda form, field: None)
+    response = create(admin_client, valid | {"email": "other@example.com",
+                                             "username": "ANN.LEE"})
+    assert response.status_code == 422
+    assert "Username is already taken." in popup_problems(response.text)
+
+
+def test_the_unique_index_ignores_letter_case(app, factory, account):
+    factory.user(account, username="Carol")
+    with pytest.raises(Exception, match="UNIQUE"):
+        factory.user(account, username="cAROL", email="other@example.com")
+
+
+def test_csrf_is_enforced(app, factory, account, valid):
+    app.config["WTF_CSRF_ENABLED"] = True
+    factory.user(account, Role.ADMIN, username="boss")
+    client = app.test_client()
+    login_page = client.get("/login").text
+    assert client.post("/login", data={"username": "boss", "password": "x"}).status_code == 400
+    client.post("/login", data={"username": "boss", "password": "correct horse battery staple",
+                                "csrf_token": csrf_token_from(login_page)})
+    without = client.post("/users", data=valid, headers=HTMX)
+    assert without.status_code == 400
+    assert "Reload the page" in without.headers["HX-Trigger"]
+    token = csrf_token_from(client.get("/users").text)
+    with_header = client.post("/users", data=valid, headers=HTMX | {"X-CSRFToken": token})
+    assert with_header.status_code == 201
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.AGENT])
+def test_non_admins_get_403_on_every_users_route(app, client, auth, factory, account, role):
+    member = factory.user(account, role, username="member")
+    auth.login(username="member")
+    routes = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("users.")]
+    assert len(routes) >= 10
+    for rule in routes:
+        path = rule.rule.replace("<int:user_id>", str(member.id))
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(path, method=method)
+            assert response.status_code == 403, (method, path)
+            fragment = client.open(path, method=method, headers=HTMX)
+            assert fragment.status_code == 403 and "<html" not in fragment.text

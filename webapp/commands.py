@@ -1,0 +1,112 @@
+"""Command line: `flask --app wsgi create-admin | create-division | bootstrap`."""
+
+import os
+import secrets
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
+
+from .extensions import db
+from .models import Account, Division, Role, User
+from .users import service
+from .users.forms import CreateUserForm
+
+ACCOUNT_NAME_MAX = 64
+
+
+def fail(*problems: str) -> None:
+    """Print each problem and exit 1; nothing has been written."""
+    db.session.rollback()
+    for problem in problems:
+        click.echo(f"Error: {problem}", err=True)
+    raise SystemExit(1)
+
+
+def checked_account_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > ACCOUNT_NAME_MAX:
+        fail(f"Account name must be 1–{ACCOUNT_NAME_MAX} characters.")
+    return name
+
+
+def find_account(name: str) -> Account | None:
+    return db.session.scalar(select(Account).where(func.lower(Account.name) == name.lower()))
+
+
+def create_admin_user(account_name: str, username: str, email: str, password: str,
+                      first_name: str) -> User:
+    """Create the account if missing and an Admin in it, by the same rules as the web form."""
+    account = find_account(account_name) or Account.create(account_name)
+    form = CreateUserForm(account, formdata=MultiDict({
+        "first_name": first_name, "username": username, "email": email,
+        "role": Role.ADMIN.value, "password": password, "confirm_password": password,
+    }), meta={"csrf": False})
+    if not form.validate():
+        fail(*[error for field in form for error in field.errors], *form.form_errors)
+    try:
+        db.session.flush()
+        user = service.create_user(account.id, form.user_fields(), password)
+        db.session.commit()
+    except IntegrityError:
+        fail("Username or email is already taken.")
+    return user
+
+
+def ask_password() -> str:
+    if os.environ.get("ADMIN_PASSWORD"):
+        return os.environ["ADMIN_PASSWORD"]
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@click.command("create-admin")
+@click.option("--account", "account_name", required=True, help="Account name; created if missing.")
+@click.option("--username", required=True)
+@click.option("--email", required=True)
+@click.option("--password", help="Else $ADMIN_PASSWORD, else a hidden prompt.")
+@click.option("--first-name", help="Defaults to the username.")
+def create_admin_command(account_name, username, email, password, first_name):
+    """Create an Admin (and the account, when it does not exist yet)."""
+    account_name = checked_account_name(account_name)
+    password = password if password is not None else ask_password()
+    user = create_admin_user(account_name, username, email, password, first_name or username)
+    click.echo(f"Created Admin {user.username} in account {account_name}.")
+
+
+@click.command("create-division")
+@click.option("--account", "account_name", required=True)
+@click.argument("name")
+def create_division_command(account_name, name):
+    """Add a division to an existing account."""
+    account = find_account(checked_account_name(account_name))
+    if account is None:
+        fail(f'There is no account named "{account_name}".')
+    name = name.strip()
+    if not name or len(name) > 64:
+        fail("Division name must be 1–64 characters.")
+    if any(division.name.lower() == name.lower() for division in account.divisions):
+        fail(f'Account "{account.name}" already has a division named "{name}".')
+    account.divisions.append(Division(name=name))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        fail(f'Account "{account.name}" already has a division named "{name}".')
+    click.echo(f'Created division "{name}" in account {account.name}.')
+
+
+@click.command("bootstrap")
+def bootstrap_command():
+    """On an empty database, create account "Default" and an Admin "admin"; print its password."""
+    if db.session.scalar(select(User.id).limit(1)) is not None:
+        return
+    password = secrets.token_urlsafe(12)
+    create_admin_user("Default", "admin", "admin@example.com", password, "Admin")
+    click.echo("\n  Created account \"Default\" with the Admin \"admin\".")
+    click.echo(f"  Password (shown only this once): {password}\n")
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_admin_command, create_division_command, bootstrap_command):
+        app.cli.add_command(command)

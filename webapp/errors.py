@@ -1,0 +1,50 @@
+"""Our own pages (and htmx toasts) for every error: never a stack trace or a debug page."""
+
+from flask import Flask, make_response, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from . import htmx
+from .extensions import db
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood."),
+    403: ("Not allowed", "Your role does not allow this. Ask an Admin of your account."),
+    404: ("Not found", "There is nothing here. It may have been deleted."),
+    405: ("Not allowed", "This address does not accept that kind of request."),
+    413: ("Too large", "The request is too large."),
+    500: ("Something went wrong", "Nothing was changed. Please try again in a moment."),
+    503: ("Busy", "The server is busy. Please try again in a moment."),
+}
+CSRF_MESSAGE = "This page has expired. Reload the page and try again."
+
+
+def error_response(status: int, title: str, message: str):
+    """A whole error page, or for htmx an empty answer whose toast says what happened."""
+    if htmx.is_partial_request():
+        return htmx.toast(make_response("", status), message, "error")
+    return make_response(render_template("errors/page.html", title=title, message=message),
+                         status)
+
+
+def handle_http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    title, message = MESSAGES.get(error.code, (error.name, error.description))
+    return error_response(error.code, title, message)
+
+
+def handle_csrf_error(error: CSRFError):
+    return error_response(400, "Page expired", CSRF_MESSAGE)
+
+
+def handle_unexpected_error(error: Exception):
+    db.session.rollback()
+    title, message = MESSAGES[500]
+    return error_response(500, title, message)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_unexpected_error)

@@ -1,0 +1,40 @@
+"""The few helpers for telling htmx partial requests apart and for HX-* response headers."""
+
+import json
+
+from flask import Response, make_response, render_template, request
+
+
+def is_partial_request() -> bool:
+    """True when htmx asks for a fragment: not a boosted link and not a history restore."""
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(page_template: str, fragment_template: str, status: int = 200,
+           **context) -> Response:
+    """Render the fragment for htmx requests and the whole page for anything else."""
+    template = fragment_template if is_partial_request() else page_template
+    return make_response(render_template(template, **context), status)
+
+
+def trigger(response: Response, event: str, detail: object = None) -> Response:
+    """Add a client-side event to HX-Trigger, keeping events already set."""
+    events = json.loads(response.headers.get("HX-Trigger", "{}"))
+    events[event] = detail
+    # json.dumps escapes non-ASCII and quotes, so a header can never be split or injected.
+    response.headers["HX-Trigger"] = json.dumps(events)
+    return response
+
+
+def toast(response: Response, message: str, level: str = "success") -> Response:
+    return trigger(response, "toast", {"message": message, "level": level})
+
+
+def redirect(response: Response, location: str) -> Response:
+    response.headers["HX-Redirect"] = location
+    return response

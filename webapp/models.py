@@ -1,0 +1,155 @@
+"""Database models: an Account holds its Users and Divisions."""
+
+import hmac
+import secrets
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, event, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Role(StrEnum):
+    ADMIN = "Admin"
+    SUPERVISOR = "Supervisor"
+    AGENT = "Agent"
+
+    @property
+    def needs_division(self) -> bool:
+        return self is not Role.ADMIN
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+DEFAULT_DIVISION = "General"
+
+
+class Account(db.Model):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    divisions: Mapped[list["Division"]] = relationship(
+        back_populates="account", order_by="Division.name", cascade="all, delete-orphan"
+    )
+
+    @classmethod
+    def create(cls, name: str) -> "Account":
+        """A new account, which always starts with the "General" division."""
+        account = cls(name=name)
+        account.divisions.append(Division(name=DEFAULT_DIVISION))
+        db.session.add(account)
+        return account
+
+
+class Division(db.Model):
+    __tablename__ = "divisions"
+    __table_args__ = (
+        Index("uq_divisions_account_name", "account_id", text("lower(name)"), unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+
+    account: Mapped[Account] = relationship(back_populates="divisions")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    first_name: Mapped[str] = mapped_column(String(64))
+    last_name: Mapped[str] = mapped_column(String(64), default="")
+    username: Mapped[str] = mapped_column(String(32))
+    # Stored in lower case, so a plain unique index ignores letter case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Stored normalized: an optional "+" and digits only.
+    phone: Mapped[str] = mapped_column(String(16), default="")
+    role: Mapped[Role] = mapped_column(String(16))
+    division_id: Mapped[int | None] = mapped_column(
+        ForeignKey("divisions.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[Status] = mapped_column(String(16), default=Status.ACTIVE)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Part of the login cookie; replacing it ends every session of this user.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # Case-folded name, username, email and phone, kept by a mapper event for search.
+    search_text: Mapped[str] = mapped_column(String(512), default="")
+    # Bumped on every UPDATE; an edit that started from an older version is a conflict.
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[Account] = relationship()
+    division: Mapped[Division | None] = relationship()
+
+    __table_args__ = (
+        # Usernames are unique ignoring case, enforced by the database itself.
+        Index("uq_users_username_lower", text("lower(username)"), unique=True),
+        # The users list: one account's users, newest first.
+        Index("ix_users_account_newest", "account_id", "id"),
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == Status.ACTIVE
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def has_session_token(self, token: str) -> bool:
+        return hmac.compare_digest(self.session_token.encode(), token.encode())
+
+    def end_sessions(self) -> None:
+        """Invalidate every login cookie issued for this user."""
+        self.session_token = new_session_token()
+
+    def set_password(self, password: str, method: str) -> None:
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def needs_rehash(self, method: str) -> bool:
+        """True when the stored hash was made with other parameters than `method`."""
+        return not self.password_hash.startswith(method + "$")
+
+
+def searchable_text(user: User) -> str:
+    """The text a search matches: each field on its own line so no match spans two."""
+    parts = (user.first_name, user.last_name, user.full_name, user.username, user.email,
+             user.phone)
+    return "\n".join(part or "" for part in parts).casefold()
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _refresh_search_text(mapper, connection, user: User) -> None:
+    user.search_text = searchable_text(user)

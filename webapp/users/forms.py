@@ -1,0 +1,175 @@
+"""The user forms; every rule of the spec's section 4 is checked here."""
+
+import re
+
+from sqlalchemy import func, select
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import HiddenInput
+
+from .. import passwords
+from ..extensions import db
+from ..forms import AppForm, Required, strip
+from ..models import Role, Status, User
+from . import service
+
+USERNAME_PATTERN = r"^[A-Za-z0-9._-]{3,32}$"
+PHONE_SEPARATORS = re.compile(r"[\s-]")
+PHONE_PATTERN = re.compile(r"^\+?\d{8,15}$")
+
+ROLE_CHOICES = [SelectChoice("", "Choose a role")] + [SelectChoice(role.value) for role in Role]
+STATUS_CHOICES = [SelectChoice(Status.ACTIVE.value, "Active"),
+                  SelectChoice(Status.DISABLED.value, "Disabled")]
+
+
+def normalize_phone(value: str | None) -> str:
+    return PHONE_SEPARATORS.sub("", value or "")
+
+
+def lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class UserFieldsForm(AppForm):
+    """The fields a user has, shared by the create and the edit form."""
+
+    first_name = StringField("First name", filters=[strip],
+                             validators=[Required(), Length(max=64)])
+    last_name = StringField("Last name", filters=[strip],
+                            validators=[Optional(), Length(max=64)])
+    username = StringField("Username", filters=[strip], validators=[
+        Required(),
+        Regexp(USERNAME_PATTERN, message="Username must be 3–32 letters, digits, dots, "
+                                         "underscores or hyphens."),
+    ], render_kw={"autocomplete": "off", "spellcheck": "false"})
+    email = EmailField("Email", filters=[lower], validators=[
+        Required(), Length(max=254),
+        Email(message="Email is not a valid email address.", check_deliverability=False),
+    ], render_kw={"autocomplete": "off"})
+    phone = StringField("Phone", filters=[strip], validators=[Optional()],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[Required()])
+    division = SelectField("Division", choices=[], validate_choice=False)
+
+    def __init__(self, account, user: User | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.account = account
+        self.user = user  # None while creating
+        self.division.choices = [SelectChoice("", "No division")] + [
+            SelectChoice(str(division.id), division.name) for division in account.divisions
+        ]
+
+    def validate_username(self, field):
+        taken = select(User.id).where(func.lower(User.username) == field.data.lower())
+        if self.user is not None:
+            taken = taken.where(User.id != self.user.id)
+        if db.session.scalar(taken) is not None:
+            raise ValidationError("Username is already taken.")
+
+    def validate_email(self, field):
+        taken = select(User.id).where(User.email == field.data)
+        if self.user is not None:
+            taken = taken.where(User.id != self.user.id)
+        if db.session.scalar(taken) is not None:
+            raise ValidationError("Email is already taken.")
+
+    def validate_phone(self, field):
+        if not PHONE_PATTERN.fullmatch(normalize_phone(field.data)):
+            raise ValidationError("Phone must be 8–15 digits, optionally starting with +; "
+                                  "spaces and dashes are allowed.")
+
+    def validate_division(self, field):
+        if field.data and field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError("Division is not one of this account's divisions.")
+        if not field.data and self.role.data in {Role.AGENT, Role.SUPERVISOR}:
+            self.mark_missing(field)
+
+    def user_fields(self) -> dict:
+        """The validated values, ready to set on a User."""
+        division_id = int(self.division.data) if self.division.data else None
+        return {
+            "first_name": self.first_name.data,
+            "last_name": self.last_name.data or "",
+            "username": self.username.data,
+            "email": self.email.data,
+            "phone": normalize_phone(self.phone.data),
+            "role": Role(self.role.data),
+            "division_id": division_id,
+        }
+
+
+class CreateUserForm(UserFieldsForm):
+    password = PasswordField("Password", validators=[Required()],
+                             render_kw={"autocomplete": "new-password"})
+    confirm_password = PasswordField("Confirm password", validators=[Required()],
+                                     render_kw={"autocomplete": "new-password"})
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return check_new_password(self, self.password, self.confirm_password,
+                                  self.username.data or "", self.email.data or "") and valid
+
+
+class EditUserForm(UserFieldsForm):
+    """The inline edit form. Its fields carry the row's prefix, so ids stay unique on a page
+    where several rows are open at once."""
+
+    status = SelectField("Status", choices=STATUS_CHOICES, validators=[Required()])
+    # The version the edit started from: a newer one in the database means a conflict.
+    version = IntegerField(widget=HiddenInput())
+
+    def __init__(self, account, user: User, actor: User, **kwargs):
+        super().__init__(account, user, prefix=f"user-{user.id}", **kwargs)
+        self.actor = actor
+
+    @classmethod
+    def filled_from(cls, account, user: User, actor: User) -> "EditUserForm":
+        """The form as the edit starts: the user's current values and version."""
+        return cls(account, user, actor, formdata=None, data={
+            "first_name": user.first_name, "last_name": user.last_name,
+            "username": user.username, "email": user.email, "phone": user.phone,
+            "role": user.role, "division": str(user.division_id or ""),
+            "status": user.status, "version": user.version,
+        })
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.role.data and self.status.data:
+            problem = service.admin_change_problem(
+                self.actor, self.user, Role(self.role.data), Status(self.status.data)
+            )
+            if problem:
+                self.form_errors.append(problem)
+                return False
+        return valid
+
+    def user_fields(self) -> dict:
+        return super().user_fields() | {"status": Status(self.status.data)}
+
+
+class ChangePasswordForm(AppForm):
+    new_password = PasswordField("New password", validators=[Required()],
+                                 render_kw={"autocomplete": "new-password"})
+    confirm_password = PasswordField("Confirm password", validators=[Required()],
+                                     render_kw={"autocomplete": "new-password"})
+
+    def __init__(self, user: User, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return check_new_password(self, self.new_password, self.confirm_password,
+                                  self.user.username, self.user.email) and valid
+
+
+def check_new_password(form, password, confirmation, username: str, email: str) -> bool:
+    """Apply the password rules once both fields are filled; errors go to the popup."""
+    if getattr(password, "missing", False) or getattr(confirmation, "missing", False):
+        return True  # "field is required" is already shown under the empty one
+    found = passwords.problems(password.data, username, email)
+    if password.data != confirmation.data:
+        found.append("Password and confirmation do not match.")
+    form.form_errors.extend(found)
+    return not found

@@ -1,0 +1,194 @@
+"""Account Management → Users: list, create, edit, change password, delete.
+
+Each URL renders the whole page for a plain request and just the piece htmx swaps for an
+htmx request (see webapp.htmx).
+"""
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import htmx
+from ..auth.access import require_admin
+from ..extensions import db
+from ..models import User
+from . import bp, service
+from .forms import ChangePasswordForm, CreateUserForm, EditUserForm
+
+bp.before_request(require_admin)
+
+USERS_CHANGED = "users-changed"
+USER_CREATED = "user-created"
+CLOSE_DIALOG = "close-dialog"
+
+
+def get_user_or_404(user_id: int) -> User:
+    """The user with this id in the current admin's account; any other id is a 404."""
+    user = service.user_in_account(current_user.account_id, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def list_arguments() -> dict:
+    """The list state in the URL: search query, role filter and page."""
+    return {
+        "query": request.args.get("q", "")[:100],
+        "role": request.args.get("role", ""),
+        "page": request.args.get("page", 1, type=int),
+    }
+
+
+def render_list():
+    state = list_arguments()
+    listing = service.list_users(current_user.account_id,
+                                 per_page=current_app.config["USERS_PER_PAGE"], **state)
+    return htmx.render("users/index.html", "users/_list.html", listing=listing,
+                       query=state["query"], role=state["role"])
+
+
+def integrity_problem(form, error: IntegrityError) -> None:
+    """Turn a unique-index violation (a race the form check lost) into the form's own error."""
+    db.session.rollback()
+    message = str(error.orig).lower()
+    if "email" in message:
+        form.email.errors.append("Email is already taken.")
+    elif "username" in message:
+        form.username.errors.append("Username is already taken.")
+    else:
+        raise error
+
+
+@bp.get("")
+def index():
+    """The account's users: search, role filter and paging."""
+    return render_list()
+
+
+@bp.get("/new")
+def new():
+    """The create-user form: a dialog for htmx, a page of its own otherwise."""
+    form = CreateUserForm(current_user.account)
+    return htmx.render("users/new.html", "users/_create_dialog.html", form=form)
+
+
+@bp.post("")
+def create():
+    """Create a user; errors answer 422 with the form, success closes the dialog."""
+    form = CreateUserForm(current_user.account)
+    if form.validate_on_submit():
+        try:
+            service.create_user(current_user.account_id, form.user_fields(),
+                                form.password.data)
+            db.session.commit()
+        except IntegrityError as error:
+            integrity_problem(form, error)
+        else:
+            if not htmx.is_partial_request():
+                flash("User created", "success")
+                return redirect(url_for("users.index"))
+            response = current_app.make_response(("", 201))
+            htmx.trigger(response, CLOSE_DIALOG)
+            htmx.trigger(response, USER_CREATED)
+            return htmx.toast(response, "User created")
+    return htmx.render("users/new.html", "users/_create_form.html", 422, form=form)
+
+
+@bp.get("/<int:user_id>")
+def show(user_id: int):
+    """One user's row: what "Cancel" on an inline edit goes back to."""
+    user = get_user_or_404(user_id)
+    return htmx.render("users/show.html", "users/_row.html", user=user)
+
+
+@bp.get("/<int:user_id>/edit")
+def edit(user_id: int):
+    """The inline edit form of one row (a page of its own without htmx)."""
+    user = get_user_or_404(user_id)
+    form = EditUserForm.filled_from(current_user.account, user, current_user)
+    return htmx.render("users/edit.html", "users/_row_form.html", form=form, user=user)
+
+
+@bp.post("/<int:user_id>")
+def update(user_id: int):
+    """Save an inline edit, unless the user changed since the edit began (409)."""
+    user = get_user_or_404(user_id)
+    form = EditUserForm(current_user.account, user, current_user)
+    if form.validate_on_submit():
+        if form.version.data != user.version:
+            return render_conflict(form, user)
+        try:
+            service.update_user(user, form.user_fields())
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            return render_conflict(form, get_user_or_404(user_id))
+        except IntegrityError as error:
+            integrity_problem(form, error)
+        else:
+            if not htmx.is_partial_request():
+                flash("Changes saved", "success")
+                return redirect(url_for("users.index"))
+            response = htmx.render("users/show.html", "users/_row.html", user=user)
+            return htmx.toast(response, "Changes saved")
+    return htmx.render("users/edit.html", "users/_row_form.html", 422, form=form, user=user)
+
+
+def render_conflict(form: EditUserForm, current: User):
+    """409: keep what the admin typed and show what the user looks like now."""
+    return htmx.render("users/edit.html", "users/_row_form.html", 409,
+                       form=form, user=current, conflict=current)
+
+
+@bp.get("/<int:user_id>/password")
+def password(user_id: int):
+    """The change-password dialog (a page of its own without htmx)."""
+    user = get_user_or_404(user_id)
+    return htmx.render("users/password.html", "users/_password_dialog.html",
+                       form=ChangePasswordForm(user), user=user)
+
+
+@bp.post("/<int:user_id>/password")
+def change_password(user_id: int):
+    """Store a new password and end every session of that user."""
+    user = get_user_or_404(user_id)
+    form = ChangePasswordForm(user)
+    if form.validate_on_submit():
+        service.change_password(user, form.new_password.data)
+        db.session.commit()
+        if not htmx.is_partial_request():
+            flash("Password changed", "success")
+            return redirect(url_for("users.index"))
+        response = current_app.make_response(("", 204))
+        htmx.trigger(response, CLOSE_DIALOG)
+        return htmx.toast(response, "Password changed")
+    return htmx.render("users/password.html", "users/_password_form.html", 422,
+                       form=form, user=user)
+
+
+@bp.get("/<int:user_id>/delete")
+def confirm_delete(user_id: int):
+    """Ask "Are you sure want to delete this data?", or say why this user cannot go."""
+    user = get_user_or_404(user_id)
+    return htmx.render("users/delete.html", "users/_delete_dialog.html", user=user,
+                       problem=service.delete_problem(current_user, user))
+
+
+@bp.post("/<int:user_id>/delete")
+def delete(user_id: int):
+    """Delete the user, unless a rule forbids it (then 422 with the reason)."""
+    user = get_user_or_404(user_id)
+    problem = service.delete_problem(current_user, user)
+    if problem:
+        return htmx.render("users/delete.html", "users/_delete_dialog.html", 422,
+                           user=user, problem=problem)
+    service.delete_user(user)
+    db.session.commit()
+    if not htmx.is_partial_request():
+        flash("User deleted", "success")
+        return redirect(url_for("users.index"))
+    response = current_app.make_response(("", 204))
+    htmx.trigger(response, CLOSE_DIALOG)
+    htmx.trigger(response, USERS_CHANGED)
+    return htmx.toast(response, "User deleted")
