@@ -1,0 +1,171 @@
+"""Inline edit, lost-update conflicts, and the rules that keep an account's Admin."""
+
+import re
+
+import pytest
+
+from tests.conftest import HTMX
+from webapp.extensions import db
+from webapp.models import Role, Status
+
+
+@pytest.fixture
+def agent(factory, account, admin):
+    return factory.user(account, Role.AGENT, username="ann", first_name="Ann",
+                        last_name="Lee", email="ann@example.com", phone="+6281234567890")
+
+
+def edit_data(user, **changes) -> dict:
+    """What the inline form posts for this user, with some fields changed."""
+    data = {
+        "first_name": user.first_name, "last_name": user.last_name,
+        "username": user.username, "email": user.email, "phone": user.phone,
+        "role": str(user.role), "division": str(user.division_id or ""),
+        "status": str(user.status), "version": str(user.version),
+    } | changes
+    return {f"user-{user.id}-{name}": value for name, value in data.items()}
+
+
+def save(client, user, htmx=True, **changes):
+    return client.post(f"/users/{user.id}", data=edit_data(user, **changes),
+                       headers=HTMX if htmx else {})
+
+
+def popup(html: str) -> str:
+    found = re.search(r'<dialog data-modal class="popup-error".*?</dialog>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def test_edit_turns_the_row_into_a_form(admin_client, agent):
+    response = admin_client.get(f"/users/{agent.id}/edit", headers=HTMX)
+    assert response.status_code == 200
+    html = response.text
+    assert html.lstrip().startswith(f'<tr id="user-{agent.id}" class="editing">')
+    assert f'value="{agent.first_name}"' in html and f'value="{agent.version}"' in html
+    assert ">Save</button>" in html and ">Cancel</a>" in html and ">Change Password</a>" in html
+    assert "password" not in re.sub(r"Change Password|/password", "", html).lower()
+    division = f'<option selected value="{agent.division_id}">'
+    assert division in html
+
+
+def test_edit_is_a_whole_page_without_htmx(admin_client, agent):
+    response = admin_client.get(f"/users/{agent.id}/edit")
+    assert "<html" in response.text and 'class="editing"' in response.text
+
+
+def test_cancel_restores_the_row(admin_client, agent):
+    response = admin_client.get(f"/users/{agent.id}", headers=HTMX)
+    assert response.text.lstrip().startswith(f'<tr id="user-{agent.id}">')
+    assert ">Edit</a>" in response.text
+
+
+def test_save_stores_the_edit_and_returns_the_row(admin_client, agent, account):
+    sales = account.divisions[0]
+    response = save(admin_client, agent, first_name="Annie", phone="0812 3456 7890",
+                    email="ANNIE@example.com", role="Supervisor")
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith(f'<tr id="user-{agent.id}">')
+    assert "Annie" in response.text
+    assert '"Changes saved"' in response.headers["HX-Trigger"]
+    db.session.refresh(agent)
+    assert (agent.first_name, agent.email, agent.phone) == ("Annie", "annie@example.com",
+                                                            "081234567890")
+    assert agent.role == Role.SUPERVISOR and agent.division_id == sales.id
+    assert agent.version == 2
+
+
+def test_save_without_javascript_redirects_to_the_list(admin_client, agent):
+    response = save(admin_client, agent, htmx=False, first_name="Annie")
+    assert response.status_code == 302 and response.headers["Location"] == "/users"
+
+
+def test_missing_fields_show_inline_and_keep_values(admin_client, agent):
+    response = save(admin_client, agent, first_name="", email="", last_name="Kept")
+    assert response.status_code == 422
+    assert "First name field is required" in response.text
+    assert "Email field is required" in response.text
+    assert 'value="Kept"' in response.text
+    assert popup(response.text) == ""
+    db.session.refresh(agent)
+    assert agent.first_name == "Ann"
+
+
+@pytest.mark.parametrize("changes, problem", [
+    ({"username": "BOSS"}, "Username is already taken."),
+    ({"email": "Boss@Example.com"}, "Email is already taken."),
+    ({"email": "nope"}, "Email is not a valid email address."),
+    ({"phone": "12"}, "Phone must be 8–15 digits"),
+    ({"username": "a b"}, "Username must be 3–32"),
+    ({"status": "gone"}, "Not a valid choice."),
+])
+def test_unacceptable_edits_open_the_popup(admin_client, agent, changes, problem):
+    response = save(admin_client, agent, **changes)
+    assert response.status_code == 422
+    assert problem in popup(response.text)
+    db.session.refresh(agent)
+    assert agent.version == 1
+
+
+def test_the_user_keeps_their_own_username_and_email(admin_client, agent):
+    assert save(admin_client, agent, username="ANN", email="Ann@Example.com").status_code == 200
+
+
+def test_a_stale_save_is_a_conflict_and_overwrites_nothing(admin_client, agent):
+    stale_version = agent.version
+    assert save(admin_client, agent, first_name="First").status_code == 200
+    response = save(admin_client, agent, first_name="Second", version=str(stale_version))
+    assert response.status_code == 409
+    assert "Someone else changed this user" in response.text
+    assert "<dd>First Lee</dd>" in response.text   # the current values
+    assert 'value="Second"' in response.text        # what this admin typed is kept
+    db.session.refresh(agent)
+    assert agent.first_name == "First" and agent.version == 2
+
+
+def test_disabling_a_user_ends_their_sessions(app, admin_client, agent, auth):
+    member = app.test_client()
+    member.post("/login", data={"username": "ann", "password": "correct horse battery staple"})
+    assert member.get("/settings").status_code == 200
+    assert save(admin_client, agent, status="disabled").status_code == 200
+    assert member.get("/settings").status_code == 302
+
+
+class TestAdminRules:
+    def test_an_admin_cannot_demote_themselves(self, admin_client, admin, agent):
+        response = save(admin_client, admin, role="Agent",
+                        division=str(agent.division_id))
+        assert response.status_code == 422
+        assert "You cannot change your own role" in popup(response.text)
+        db.session.refresh(admin)
+        assert admin.role == Role.ADMIN
+
+    def test_an_admin_cannot_disable_themselves(self, admin_client, admin):
+        response = save(admin_client, admin, status="disabled")
+        assert "You cannot disable your own account" in popup(response.text)
+        db.session.refresh(admin)
+        assert admin.status == Status.ACTIVE
+
+    def test_the_last_active_admin_is_kept_whoever_asks(self, factory, account, admin):
+        # Through the web the actor is always an active Admin, so this guards other paths
+        # (the command line, future imports): the rule itself must hold for any actor.
+        from webapp.users import service
+
+        other = factory.user(account, Role.SUPERVISOR, username="other")
+        assert "last active Admin" in service.admin_change_problem(
+            other, admin, Role.AGENT, Status.ACTIVE)
+        assert "last active Admin" in service.admin_change_problem(
+            other, admin, Role.ADMIN, Status.DISABLED)
+        assert "last active Admin" in service.delete_problem(other, admin)
+        factory.user(account, Role.ADMIN, username="second")
+        assert service.admin_change_problem(other, admin, Role.AGENT, Status.ACTIVE) is None
+        assert service.delete_problem(other, admin) is None
+
+    def test_a_disabled_admin_does_not_count(self, factory, account, admin):
+        from webapp.users import service
+
+        factory.user(account, Role.ADMIN, username="sleeper", status=Status.DISABLED)
+        other = factory.user(account, Role.SUPERVISOR, username="other")
+        assert service.delete_problem(other, admin) is not None
+
+    def test_an_admin_may_edit_their_own_name(self, admin_client, admin):
+        assert save(admin_client, admin, first_name="Boss").status_code == 200

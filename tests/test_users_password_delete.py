@@ -1,0 +1,165 @@
+"""Change password and delete: both end the user's sessions; delete asks first."""
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import HTMX, PASSWORD
+from webapp.extensions import db
+from webapp.models import Role, User
+
+NEW = "granite-willow-harbor-51"
+
+
+@pytest.fixture
+def agent(factory, account, admin):
+    return factory.user(account, Role.AGENT, username="ann")
+
+
+@pytest.fixture
+def agent_client(app, agent):
+    """A second browser, logged in as the agent."""
+    member = app.test_client()
+    member.post("/login", data={"username": "ann", "password": PASSWORD})
+    assert member.get("/settings").status_code == 200
+    return member
+
+
+class TestChangePassword:
+    def test_dialog_fragment_and_whole_page(self, admin_client, agent):
+        fragment = admin_client.get(f"/users/{agent.id}/password", headers=HTMX)
+        assert fragment.text.lstrip().startswith('<dialog data-modal id="password-dialog"')
+        assert ">New password</label>" in fragment.text
+        assert ">Confirm password</label>" in fragment.text
+        assert ">Save</button>" in fragment.text
+        page = admin_client.get(f"/users/{agent.id}/password")
+        assert "<html" in page.text and "<dialog data-modal id=\"password-dialog\"" not in page.text
+
+    def test_save_stores_a_new_hash_and_ends_every_session(self, admin_client, agent,
+                                                          agent_client):
+        old_hash = agent.password_hash
+        response = admin_client.post(f"/users/{agent.id}/password", headers=HTMX,
+                                     data={"new_password": NEW, "confirm_password": NEW})
+        assert response.status_code == 204
+        assert response.headers["HX-Trigger"] == (
+            '{"close-dialog": null, "toast": {"message": "Password changed", '
+            '"level": "success"}}')
+        db.session.refresh(agent)
+        assert agent.password_hash != old_hash and agent.check_password(NEW)
+        assert agent_client.get("/settings").status_code == 302  # logged out
+        assert agent_client.post("/login", data={"username": "ann", "password": NEW}
+                                 ).status_code == 302
+
+    def test_the_admins_own_session_survives_changing_another_password(self, admin_client,
+                                                                       agent):
+        admin_client.post(f"/users/{agent.id}/password",
+                          data={"new_password": NEW, "confirm_password": NEW})
+        assert admin_client.get("/users").status_code == 200
+
+    def test_changing_your_own_password_logs_you_out_too(self, admin_client, admin):
+        admin_client.post(f"/users/{admin.id}/password",
+                          data={"new_password": NEW, "confirm_password": NEW})
+        assert admin_client.get("/users").status_code == 302
+
+    def test_required_fields(self, admin_client, agent):
+        response = admin_client.post(f"/users/{agent.id}/password", headers=HTMX, data={})
+        assert response.status_code == 422
+        assert "New password field is required" in response.text
+        assert "Confirm password field is required" in response.text
+
+    @pytest.mark.parametrize("password, confirmation, problem", [
+        (NEW, NEW + "!", "Password and confirmation do not match."),
+        ("short", "short", "Password must be 12–128 characters long."),
+        ("qwertyuiopasdfgh", "qwertyuiopasdfgh", "Password is too common"),
+        ("ann@example.com", "ann@example.com", "must not be the same as the username or email"),
+    ])
+    def test_unacceptable_passwords_open_the_popup(self, admin_client, agent, password,
+                                                   confirmation, problem):
+        old_hash = agent.password_hash
+        response = admin_client.post(f"/users/{agent.id}/password", headers=HTMX, data={
+            "new_password": password, "confirm_password": confirmation})
+        assert response.status_code == 422
+        assert 'class="popup-error"' in response.text and problem in response.text
+        assert password not in response.text.replace(problem, "")
+        db.session.refresh(agent)
+        assert agent.password_hash == old_hash
+
+
+class TestDelete:
+    def test_confirm_popup(self, admin_client, agent):
+        response = admin_client.get(f"/users/{agent.id}/delete", headers=HTMX)
+        assert response.text.lstrip().startswith('<dialog data-modal id="delete-dialog"')
+        assert "Are you sure want to delete this data?" in response.text
+        assert ">Delete</button>" in response.text and ">Cancel</button>" in response.text
+
+    def test_confirm_page_without_javascript(self, admin_client, agent):
+        response = admin_client.get(f"/users/{agent.id}/delete")
+        assert "<html" in response.text
+        assert "Are you sure want to delete this data?" in response.text
+        assert 'href="/users" role="button" class="secondary">Cancel</a>' in response.text
+
+    def test_delete_removes_the_user_refreshes_the_list_and_ends_sessions(
+            self, admin_client, agent, agent_client):
+        agent_id = agent.id
+        response = admin_client.post(f"/users/{agent_id}/delete", headers=HTMX)
+        assert response.status_code == 204
+        assert response.headers["HX-Trigger"] == (
+            '{"close-dialog": null, "users-changed": null, '
+            '"toast": {"message": "User deleted", "level": "success"}}')
+        assert db.session.get(User, agent_id) is None
+        assert agent_client.get("/settings").status_code == 302
+        listing = admin_client.get("/users", headers=HTMX).text
+        assert f'id="user-{agent_id}"' not in listing
+        assert "Showing 1–1 of 1 user" in listing
+
+    def test_delete_without_javascript(self, admin_client, agent):
+        agent_id = agent.id
+        response = admin_client.post(f"/users/{agent_id}/delete")
+        assert response.status_code == 302 and response.headers["Location"] == "/users"
+        assert db.session.get(User, agent_id) is None
+
+    def test_asking_changes_nothing(self, admin_client, agent):
+        admin_client.get(f"/users/{agent.id}/delete", headers=HTMX)
+        assert db.session.get(User, agent.id) is not None
+
+    def test_an_admin_cannot_delete_themselves(self, admin_client, admin):
+        popup = admin_client.get(f"/users/{admin.id}/delete", headers=HTMX)
+        assert "You cannot delete your own account" in popup.text
+        assert ">Delete</button>" not in popup.text
+        response = admin_client.post(f"/users/{admin.id}/delete", headers=HTMX)
+        assert response.status_code == 422
+        assert "You cannot delete your own account" in response.text
+        assert db.session.get(User, admin.id) is not None
+
+    def test_another_admin_can_be_deleted_while_one_remains(self, admin_client, factory,
+                                                            account):
+        second = factory.user(account, Role.ADMIN, username="second")
+        assert admin_client.post(f"/users/{second.id}/delete", headers=HTMX).status_code == 204
+        admins = select(func.count(User.id)).where(User.role == Role.ADMIN)
+        assert db.session.scalar(admins) == 1
+
+
+class TestOtherAccounts:
+    def test_every_user_route_is_404_for_another_accounts_user(self, app, admin_client,
+                                                              factory):
+        other = factory.account("Other")
+        stranger = factory.user(other, Role.AGENT, username="stranger")
+        before = (stranger.first_name, stranger.password_hash, stranger.version)
+        rules = [rule for rule in app.url_map.iter_rules()
+                 if rule.endpoint.startswith("users.") and "user_id" in rule.arguments]
+        assert len(rules) == 7
+        for rule in rules:
+            path = rule.rule.replace("<int:user_id>", str(stranger.id))
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                for headers in ({}, HTMX):
+                    response = admin_client.open(path, method=method, headers=headers, data={
+                        "first_name": "Hacked", "new_password": NEW, "confirm_password": NEW})
+                    assert response.status_code == 404, (method, path)
+        db.session.refresh(stranger)
+        assert (stranger.first_name, stranger.password_hash, stranger.version) == before
+
+    def test_unknown_id_is_404_with_our_page(self, admin_client):
+        response = admin_client.get("/users/999999/edit")
+        assert response.status_code == 404 and "Not found" in response.text
+        fragment = admin_client.get("/users/999999/edit", headers=HTMX)
+        assert fragment.status_code == 404 and "<html" not in fragment.text
+        assert "toast" in fragment.headers["HX-Trigger"]
