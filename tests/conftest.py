@@ -1,10 +1,12 @@
 """Fixtures: the real app on a temporary SQLite database, clients, and ready-made users."""
 
 import contextvars
+import os
 import re
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine
 
 from webapp import create_app
 from webapp.extensions import db
@@ -30,12 +32,38 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+# Set to a PostgreSQL URL to run every test against PostgreSQL instead of SQLite.
+POSTGRESQL_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def reset_postgresql(url: str) -> None:
+    """An empty database for each test: drop everything the last one made."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
 @pytest.fixture
-def app(tmp_path):
+def database_url(tmp_path) -> str:
+    """A fresh, empty database: a temporary SQLite file, or the test PostgreSQL database."""
+    if POSTGRESQL_URL:
+        reset_postgresql(POSTGRESQL_URL)
+        return POSTGRESQL_URL
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+def on_postgresql() -> bool:
+    return bool(POSTGRESQL_URL)
+
+
+@pytest.fixture
+def app(database_url):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "WTF_CSRF_ENABLED": False,
     })
@@ -45,6 +73,27 @@ def app(tmp_path):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def other_app(app):
+    """Another app on the same database: another worker process, or other settings."""
+    made = []
+
+    def make(**settings):
+        other = create_app({
+            "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": FAST_HASH,
+            "WTF_CSRF_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        } | settings)
+        other.test_client_class = IsolatedClient
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@
 import os
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors, security
+from . import database, errors, security
 from .config import Config, default_database_url, load_secret_key
 from .extensions import csrf, db, login_manager, migrate
 
@@ -26,33 +25,35 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
 
+    trust_proxy_headers(app)
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # sessions end by their token, see User.get_id
 
-    from . import auth, commands, settings, users
-    from .auth import access  # noqa: F401  (registers the user loader)
+    from . import activity, auth, commands, health, settings, users
+    from .auth import access, sessions  # noqa: F401  (access registers the user loader)
+
+    sessions.init_app(app)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(activity.bp)
+    app.register_blueprint(health.bp)
     errors.init_app(app)
     security.init_app(app)
     commands.init_app(app)
     return app
 
 
-@event.listens_for(Engine, "connect")
-def _configure_sqlite(dbapi_connection, connection_record) -> None:
-    """SQLite: enforce foreign keys and wait for a lock instead of failing at once."""
-    if type(dbapi_connection).__module__ != "sqlite3":
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA busy_timeout = 5000")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.close()
+def trust_proxy_headers(app: Flask) -> None:
+    """Behind nginx or Caddy, take the client address and scheme from their X-Forwarded-*
+    headers; PROXY_COUNT says how many proxies to trust (0, the default, trusts none)."""
+    proxies = app.config["PROXY_COUNT"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
+                                x_host=proxies, x_prefix=proxies)

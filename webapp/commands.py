@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
+from . import backup
 from .extensions import db
 from .models import Account, Division, Role, User
 from .users import service
@@ -48,7 +50,7 @@ def create_admin_user(account_name: str, username: str, email: str, password: st
         fail(*[error for field in form for error in field.errors], *form.form_errors)
     try:
         db.session.flush()
-        user = service.create_user(account.id, form.user_fields(), password)
+        user = service.create_user(account.id, form.user_fields(), password, actor=None)
         db.session.commit()
     except IntegrityError:
         fail("Username or email is already taken.")
@@ -107,6 +109,33 @@ def bootstrap_command():
     click.echo(f"  Password (shown only this once): {password}\n")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path):
+    """Write a consistent copy of the database to PATH, safe while the app is serving."""
+    try:
+        click.echo(backup.backup(db.engine, path))
+    except backup.BackupError as error:
+        fail(str(error))
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path: Path, yes: bool):
+    """Replace the database's contents with the backup at PATH."""
+    if not yes:
+        click.confirm("This replaces every account, user and log entry with the backup's. "
+                      "Continue?", abort=True)
+    try:
+        click.echo(backup.restore(db.engine, path))
+    except backup.BackupError as error:
+        fail(str(error))
+
+
 def init_app(app: Flask) -> None:
-    for command in (create_admin_command, create_division_command, bootstrap_command):
+    from .demo import seed_demo_command  # here: webapp.demo itself builds on this module
+
+    for command in (create_admin_command, create_division_command, bootstrap_command,
+                    seed_demo_command, backup_command, restore_command):
         app.cli.add_command(command)

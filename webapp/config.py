@@ -42,10 +42,15 @@ class Config:
 
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # How long a request waits for SQLite's write lock before answering 503 "try again".
+    SQLITE_BUSY_TIMEOUT_MS = 5000
     PASSWORD_HASH_METHOD = PASSWORD_HASH_METHOD
     WTF_CSRF_TIME_LIMIT = 12 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Served over HTTPS (by the proxy in front): the session cookie is sent over HTTPS only.
     SESSION_COOKIE_SECURE = os.environ.get("HTTPS", "").lower() in {"1", "true", "yes"}
+    PREFERRED_URL_SCHEME = "https" if SESSION_COOKIE_SECURE else "http"
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0") or 0)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     USERS_PER_PAGE = 25

@@ -1,7 +1,8 @@
 """Our own pages (and htmx toasts) for every error: never a stack trace or a debug page."""
 
-from flask import Flask, make_response, render_template
+from flask import Flask, current_app, make_response, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import htmx
@@ -38,6 +39,30 @@ def handle_csrf_error(error: CSRFError):
     return error_response(400, "Page expired", CSRF_MESSAGE)
 
 
+# Signs that the database was busy rather than broken: trying again later will work.
+TRANSIENT_SIGNS = ("database is locked", "database is busy", "could not serialize",
+                   "deadlock detected", "lock timeout", "could not obtain lock",
+                   "server closed the connection", "connection refused")
+
+
+def is_transient(error: DBAPIError) -> bool:
+    return error.connection_invalidated or any(
+        sign in str(error.orig).lower() for sign in TRANSIENT_SIGNS)
+
+
+def handle_database_busy(error: OperationalError):
+    """A database that stays busy past the timeout is a 503 "try again", not a crash."""
+    db.session.rollback()
+    if not is_transient(error):
+        current_app.logger.exception("Database error")
+        return handle_unexpected_error(error)
+    current_app.logger.warning("Database busy: %s", error.orig)
+    title, message = MESSAGES[503]
+    response = error_response(503, title, message)
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 def handle_unexpected_error(error: Exception):
     db.session.rollback()
     title, message = MESSAGES[500]
@@ -47,4 +72,5 @@ def handle_unexpected_error(error: Exception):
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OperationalError, handle_database_busy)
     app.register_error_handler(InternalServerError, handle_unexpected_error)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, event, text
+from sqlalchemy import ForeignKey, Index, String, event, text, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -94,7 +94,11 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     # Case-folded name, username, email and phone, kept by a mapper event for search.
     search_text: Mapped[str] = mapped_column(String(512), default="")
-    # Bumped on every UPDATE; an edit that started from an older version is a conflict.
+    # Login throttling: consecutive failures, and until when logins are refused.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    # Bumped on every ORM UPDATE; an edit that started from an older version is a conflict.
+    # Bookkeeping (sessions, throttling) changes through `update_quietly` and leaves it alone.
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -106,6 +110,8 @@ class User(UserMixin, db.Model):
         Index("uq_users_username_lower", text("lower(username)"), unique=True),
         # The users list: one account's users, newest first.
         Index("ix_users_account_newest", "account_id", "id"),
+        # The same filtered by role, so a rare role is neither scanned for nor counted slowly.
+        Index("ix_users_account_role_newest", "account_id", "role", "id"),
     )
     __mapper_args__ = {"version_id_col": version}
 
@@ -131,6 +137,11 @@ class User(UserMixin, db.Model):
         """Invalidate every login cookie issued for this user."""
         self.session_token = new_session_token()
 
+    def update_quietly(self, **values) -> None:
+        """Change bookkeeping columns without bumping `version`, so that a logout or a failed
+        login never turns an admin's open edit of this user into a false conflict."""
+        db.session.execute(update(User).where(User.id == self.id).values(**values))
+
     def set_password(self, password: str, method: str) -> None:
         self.password_hash = generate_password_hash(password, method=method)
 
@@ -153,3 +164,39 @@ def searchable_text(user: User) -> str:
 @event.listens_for(User, "before_update")
 def _refresh_search_text(mapper, connection, user: User) -> None:
     user.search_text = searchable_text(user)
+
+
+class AuditAction(StrEnum):
+    LOGIN = "login"
+    LOGIN_FAILED = "failed login"
+    LOCKED_OUT = "locked out"
+    LOGOUT = "logout"
+    USER_CREATED = "user created"
+    USER_EDITED = "user edited"
+    PASSWORD_CHANGED = "password changed"  # noqa: S105  (an event name)
+    USER_DELETED = "user deleted"
+
+
+class AuditEntry(db.Model):
+    """Who did what to whom, when and from where. Names are copied, so entries outlive users;
+    no password or hash is ever written here."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_account_newest", "account_id", "id"),
+        # Per-address login throttling counts recent failures from one address.
+        Index("ix_audit_entries_address_recent", "address", "action", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None for a failed login with an unknown username: it belongs to no account.
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"))
+    action: Mapped[AuditAction] = mapped_column(String(32))
+    actor_id: Mapped[int | None]
+    actor_name: Mapped[str] = mapped_column(String(64), default="")
+    target_id: Mapped[int | None]
+    target_name: Mapped[str] = mapped_column(String(64), default="")
+    details: Mapped[str] = mapped_column(String(500), default="")
+    address: Mapped[str] = mapped_column(String(45), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -26,6 +26,8 @@ def sections_for(user) -> list[Section]:
         sections.append(Section("Account Management", (
             Entry("Users", url_for("users.index"),
                   "Create, edit and remove the people who log in to this account."),
+            Entry("Activity", url_for("activity.index"),
+                  "Who did what, and when: logins, and changes to users."),
         )))
     return sections
 

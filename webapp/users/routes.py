@@ -80,7 +80,7 @@ def create():
     if form.validate_on_submit():
         try:
             service.create_user(current_user.account_id, form.user_fields(),
-                                form.password.data)
+                                form.password.data, current_user)
             db.session.commit()
         except IntegrityError as error:
             integrity_problem(form, error)
@@ -119,7 +119,7 @@ def update(user_id: int):
         if form.version.data != user.version:
             return render_conflict(form, user)
         try:
-            service.update_user(user, form.user_fields())
+            service.update_user(user, form.user_fields(), current_user)
             db.session.commit()
         except StaleDataError:
             db.session.rollback()
@@ -155,7 +155,7 @@ def change_password(user_id: int):
     user = get_user_or_404(user_id)
     form = ChangePasswordForm(user)
     if form.validate_on_submit():
-        service.change_password(user, form.new_password.data)
+        service.change_password(user, form.new_password.data, current_user)
         db.session.commit()
         if not htmx.is_partial_request():
             flash("Password changed", "success")
@@ -183,7 +183,7 @@ def delete(user_id: int):
     if problem:
         return htmx.render("users/delete.html", "users/_delete_dialog.html", 422,
                            user=user, problem=problem)
-    service.delete_user(user)
+    service.delete_user(user, current_user)
     db.session.commit()
     if not htmx.is_partial_request():
         flash("User deleted", "success")

@@ -4,11 +4,12 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from .. import audit, search_index
 from ..extensions import db
-from ..models import Role, Status, User
+from ..models import AuditAction, Role, Status, User
 
 LIKE_SPECIALS = re.compile(r"([\\%_])")
 PHONE_LIKE_QUERY = re.compile(r"^[+\d\s()-]+$")
@@ -51,36 +52,45 @@ def delete_problem(actor: User, user: User) -> str | None:
     return None
 
 
-# -- the changes ---------------------------------------------------------------------------
+# -- the changes: each one writes its audit entry -------------------------------------------
 
 def _hash_method() -> str:
     return current_app.config["PASSWORD_HASH_METHOD"]
 
 
-def create_user(account_id: int, fields: dict, password: str) -> User:
+def create_user(account_id: int, fields: dict, password: str, actor: User | None) -> User:
     user = User(account_id=account_id, status=Status.ACTIVE, **fields)
     user.set_password(password, _hash_method())
     db.session.add(user)
     db.session.flush()
+    audit.record(AuditAction.USER_CREATED, account_id=account_id, actor=actor, target=user,
+                 details=f"Role {user.role}")
     return user
 
 
-def update_user(user: User, fields: dict) -> None:
+def update_user(user: User, fields: dict, actor: User) -> None:
+    before = {name: getattr(user, name) for name in fields}
     for name, value in fields.items():
         setattr(user, name, value)
     if not user.is_active:
         user.end_sessions()
     db.session.flush()
+    audit.record(AuditAction.USER_EDITED, account_id=user.account_id, actor=actor, target=user,
+                 details=audit.describe_changes(before, fields))
 
 
-def change_password(user: User, password: str) -> None:
+def change_password(user: User, password: str, actor: User) -> None:
     user.set_password(password, _hash_method())
     user.end_sessions()
     db.session.flush()
+    audit.record(AuditAction.PASSWORD_CHANGED, account_id=user.account_id, actor=actor,
+                 target=user)
 
 
-def delete_user(user: User) -> None:
+def delete_user(user: User, actor: User) -> None:
     # The row goes, and with it every session: the login cookie names a user id that is gone.
+    audit.record(AuditAction.USER_DELETED, account_id=user.account_id, actor=actor,
+                 target=user, details=f"{user.full_name} <{user.email}>, {user.role}")
     db.session.delete(user)
     db.session.flush()
 
@@ -98,31 +108,90 @@ def _like_pattern(text: str) -> str:
     return "%" + LIKE_SPECIALS.sub(r"\\\1", text) + "%"
 
 
+def search_terms(query: str) -> list[str]:
+    """What a query looks for in search_text: itself case-folded, and when it looks like a
+    phone number also its digits alone, as phones are stored."""
+    folded = query.strip().casefold()
+    terms = [folded]
+    if PHONE_LIKE_QUERY.fullmatch(folded):
+        digits = PHONE_NOISE.sub("", folded)
+        if digits and digits != folded:
+            terms.append(digits)
+    return terms
+
+
 def search_filter(query: str):
     """A WHERE clause matching the query in any name, username, email or phone, any case.
 
     `%`, `_` and `\\` are literal. A query that looks like a phone number also matches with
     its spaces, dashes and parentheses removed, as phones are stored.
     """
-    folded = query.strip().casefold()
-    condition = User.search_text.like(_like_pattern(folded), escape="\\")
-    if PHONE_LIKE_QUERY.fullmatch(folded):
-        digits = PHONE_NOISE.sub("", folded)
-        if digits and digits != folded:
-            condition = condition | User.search_text.like(_like_pattern(digits), escape="\\")
-    return condition
+    return or_(*(User.search_text.like(_like_pattern(term), escape="\\")
+                 for term in search_terms(query)))
+
+
+def matching_ids(account_id: int, query: str = "", role: str = "") -> Select:
+    """Ids of the account's users that match the search and the role filter, newest first.
+
+    search_filter alone decides what matches. On SQLite a query of three or more characters
+    first goes through the FTS5 trigram index, so that only candidate rows are read; on
+    PostgreSQL the pg_trgm index serves the same LIKE directly (see webapp.search_index).
+    """
+    ids = select(User.id).where(User.account_id == account_id)
+    if role in set(Role):
+        ids = ids.where(User.role == role)
+    if not query.strip():
+        return ids.order_by(User.id.desc())
+    ids = ids.where(search_filter(query))
+    terms = search_terms(query)
+    if search_index.can_narrow(db.session.get_bind().dialect.name, terms):
+        return search_index.narrow(ids, terms)
+    return ids.order_by(User.id.desc())
+
+
+# Counting every match of a broad search costs as much as reading them all, and at 100,000
+# users that would dominate each request. So the count stops this many rows past the current
+# page; the list then says "more than N", and paging onward counts further.
+COUNT_AHEAD = 1000
+
+
+class MoreThan(int):
+    """A count that stopped early: the true number is larger than this one.
+
+    It prints as "more than N", so that a template showing the total stays truthful.
+    """
+
+    def __str__(self) -> str:
+        return f"more than {int(self)}"
+
+
+def count_up_to(ids: Select, limit: int) -> int:
+    """How many rows `ids` finds, or MoreThan(limit): never reads more than limit + 1 rows."""
+    found = db.session.scalar(select(func.count()).select_from(ids.limit(limit + 1).subquery()))
+    return MoreThan(limit) if found > limit else found
+
+
+def page_count(total: int, per_page: int) -> int:
+    if isinstance(total, MoreThan):
+        # The pages the counted rows fill, and at least one more after them.
+        return MoreThan(total // per_page)
+    return max(1, -(-total // per_page))
 
 
 @dataclass(frozen=True)
 class UserPage:
     users: list[User]
-    total: int
+    total: int  # a MoreThan when counting stopped early
     page: int
     per_page: int
 
     @property
+    def total_is_exact(self) -> bool:
+        return not isinstance(self.total, MoreThan)
+
+    @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
     @property
     def first_index(self) -> int:
@@ -144,16 +213,14 @@ class UserPage:
 def list_users(account_id: int, query: str = "", role: str = "", page: int = 1,
                per_page: int = 25) -> UserPage:
     """One page of the account's users matching the search, newest first."""
-    matching: Select = select(User).where(User.account_id == account_id)
-    if query.strip():
-        matching = matching.where(search_filter(query))
-    if role in set(Role):
-        matching = matching.where(User.role == role)
-    total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)  # past the end shows the last page, not an empty one
+    ids = matching_ids(account_id, query, role)
+    page = max(page, 1)
+    total = count_up_to(ids, (page - 1) * per_page + COUNT_AHEAD)
+    page = min(page, page_count(total, per_page))  # past the end: the last page, not an empty one
+    # The page's ids first (an index-only walk, however deep the page), then just their rows.
+    on_page = ids.limit(per_page).offset((page - 1) * per_page)
     users = db.session.scalars(
-        matching.options(joinedload(User.division))
-        .order_by(User.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        select(User).where(User.id.in_(on_page))
+        .options(joinedload(User.division)).order_by(User.id.desc())
     ).all()
     return UserPage(list(users), total, page, per_page)

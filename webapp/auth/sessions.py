@@ -1,0 +1,50 @@
+"""Session lifetime: a fresh session at login, 30 minutes idle, 12 hours at most."""
+
+import time
+
+from flask import Flask, flash, request, session
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import login_manager
+from ..models import User
+
+IDLE_TIMEOUT_SECONDS = 30 * 60
+ABSOLUTE_TIMEOUT_SECONDS = 12 * 3600
+EXPIRED_MESSAGE = "Your session has expired. Please log in again."
+# Note a visit at most once a minute, so most responses need no new session cookie.
+SEEN_RESOLUTION_SECONDS = 60
+
+
+def start(user: User) -> None:
+    """Log in on a brand-new session: nothing from before the login carries over."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    now = int(time.time())
+    session["started_at"] = now
+    session["seen_at"] = now
+
+
+def expired(now: int) -> bool:
+    started = session.get("started_at", 0)
+    seen = session.get("seen_at", 0)
+    return now - seen > IDLE_TIMEOUT_SECONDS or now - started > ABSOLUTE_TIMEOUT_SECONDS
+
+
+def enforce_timeouts():
+    """Before each request: end a session idle too long or too old, else note this visit."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    if expired(now):
+        logout_user()
+        session.clear()
+        flash(EXPIRED_MESSAGE, "error")
+        return login_manager.unauthorized()
+    if now - session.get("seen_at", 0) >= SEEN_RESOLUTION_SECONDS:
+        session["seen_at"] = now
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(enforce_timeouts)
