@@ -26,9 +26,14 @@
 
   function onDialogClosed(dialog) {
     const opener = openerOf.get(dialog);
+    const focusWasInside = dialog.contains(document.activeElement);
     dialog.remove();
-    // htmx may have swapped the opener out (a form re-rendered with its errors): focus its
-    // replacement, which carries the same id.
+    // The browser itself gives focus back when a modal dialog closes, before this "close"
+    // event runs; by now the person may have moved on (Shift+Tab, typing), so leave focus
+    // alone unless it is lost. It is lost when htmx swapped the opener out (a form
+    // re-rendered with its errors): focus its replacement, which carries the same id.
+    const active = document.activeElement;
+    if (!focusWasInside && active && active !== document.body) return;
     const target = opener && (opener.isConnected ? opener : opener.id && document.getElementById(opener.id));
     if (target && typeof target.focus === "function") target.focus();
   }
@@ -52,6 +57,69 @@
       setTimeout(() => toast.remove(), 5000);
     }
   }
+
+  // The controls Tab can reach inside an element, in order.
+  function tabbable(root) {
+    const selector = "a[href], button, input, select, textarea, [tabindex]";
+    return Array.from(root.querySelectorAll(selector)).filter((element) =>
+      !element.disabled && element.tabIndex >= 0 && element.type !== "hidden"
+      && element.getClientRects().length > 0);
+  }
+
+  // A modal dialog keeps Tab inside: past its last control Tab goes to the first, and
+  // Shift+Tab before the first goes to the last. (A native <dialog> lets focus leave the
+  // page for the browser's own toolbar instead.)
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Tab" || event.altKey || event.ctrlKey || event.metaKey) return;
+    const modal = Array.from(document.querySelectorAll("dialog[open]"))
+      .filter((dialog) => dialog.matches(":modal")).pop();
+    if (!modal) return;
+    const controls = tabbable(modal);
+    if (!controls.length) return;
+    const first = controls[0];
+    const last = controls[controls.length - 1];
+    const inside = modal.contains(document.activeElement);
+    if (event.shiftKey && (!inside || document.activeElement === first)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (!inside || document.activeElement === last)) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+
+  // A swap that replaces the focused control (a row's Edit, Save or Cancel; a deleted row's
+  // trash button) would drop focus to the top of the page. Keep keyboard users where they
+  // were: on the row now at the same place (its first field when editing, else its "Edit"),
+  // or else on the first control of what was swapped in.
+  let lostFocus = null;
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const active = document.activeElement;
+    const target = event.detail.target;
+    lostFocus = null;
+    if (!active || active === document.body || !target || !target.contains(active)) return;
+    const row = active.closest("tbody > tr");
+    lostFocus = {
+      target: target,
+      tbody: row ? row.parentElement : null,
+      rowIndex: row ? row.sectionRowIndex : -1,
+    };
+  });
+  document.addEventListener("htmx:afterSettle", () => {
+    const lost = lostFocus;
+    lostFocus = null;
+    if (!lost || (document.activeElement && document.activeElement !== document.body)) return;
+    let place = lost.target.isConnected ? lost.target : null;
+    if (lost.tbody) {
+      const tbody = lost.tbody.isConnected ? lost.tbody
+        : lost.tbody.id && document.getElementById(lost.tbody.id);
+      if (tbody && tbody.rows.length) {
+        place = tbody.rows[Math.min(lost.rowIndex, tbody.rows.length - 1)];
+      }
+    }
+    const control = place && (place.querySelector("[autofocus]") || tabbable(place)[0]);
+    if (control) control.focus();
+  });
 
   document.addEventListener("click", (event) => {
     const closer = event.target.closest("[data-close-dialog]");

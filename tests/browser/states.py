@@ -1,0 +1,109 @@
+"""The app's screens, each reached the way an admin reaches it: the accessibility test checks
+every one with axe-core, and `make screenshots` photographs every one."""
+
+import re
+from collections.abc import Callable
+
+from playwright.sync_api import Locator, Page, expect
+
+from .live import Demo, login
+
+
+def users_page(page: Page, demo: Demo) -> None:
+    login(page, demo.admin)
+    page.get_by_role("region", name="Account Management").get_by_role(
+        "link", name="Users", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/users$"))
+    page.wait_for_load_state()  # htmx is set up: clicks now make htmx requests
+    expect(page.locator("#user-rows").get_by_role("row")).to_have_count(len(demo.users))
+
+
+def create_dialog(page: Page, demo: Demo) -> Locator:
+    users_page(page, demo)
+    page.get_by_role("button", name="+ Create User").click()
+    dialog = page.get_by_role("dialog", name="Create User")
+    expect(dialog.get_by_label("First name", exact=True)).to_be_focused()
+    return dialog
+
+
+def row_of(page: Page, username: str) -> Locator:
+    return page.locator("#user-rows").get_by_role("row").filter(
+        has=page.get_by_role("cell", name=username, exact=True))
+
+
+def login_screen(page: Page, demo: Demo) -> None:
+    page.goto("/login")
+    expect(page.get_by_role("button", name="Login")).to_be_visible()
+
+
+def settings_screen(page: Page, demo: Demo) -> None:
+    login(page, demo.admin)
+    expect(page.get_by_role("region", name="Account Management")).to_be_visible()
+
+
+def users_screen(page: Page, demo: Demo) -> None:
+    users_page(page, demo)
+
+
+def create_dialog_errors(page: Page, demo: Demo) -> None:
+    dialog = create_dialog(page, demo)
+    dialog.get_by_label("Last name", exact=True).fill("Hartono")
+    dialog.get_by_label("Role", exact=True).select_option("Agent")
+    dialog.get_by_role("button", name="Create", exact=True).click()
+    expect(dialog.get_by_text("First name field is required")).to_be_visible()
+    expect(dialog.get_by_text("Division field is required")).to_be_visible()
+
+
+def popup_error(page: Page, demo: Demo) -> None:
+    dialog = create_dialog(page, demo)
+    dialog.get_by_label("First name", exact=True).fill("Dewi")
+    dialog.get_by_label("Last name", exact=True).fill("Hartono")
+    dialog.get_by_label("Username", exact=True).fill(demo.users[2].username)
+    dialog.get_by_label("Email", exact=True).fill("dewi.hartono@")
+    dialog.get_by_label("Phone", exact=True).fill("0812")
+    dialog.get_by_label("Role", exact=True).select_option("Agent")
+    dialog.get_by_label("Division", exact=True).select_option("Support")
+    dialog.get_by_label("Password", exact=True).fill("secret")
+    dialog.get_by_label("Confirm password", exact=True).fill("secret1")
+    dialog.get_by_role("button", name="Create", exact=True).click()
+    popup = page.get_by_role("dialog", name="Please correct the following")
+    expect(popup.get_by_role("button", name="Close")).to_be_focused()
+
+
+def edit_row(page: Page, demo: Demo) -> None:
+    users_page(page, demo)
+    username = demo.users[2].username
+    row = row_of(page, username)
+    row_id = row.get_attribute("id")
+    row.get_by_role("button", name=f"Edit {username}").click()
+    expect(page.locator(f"#{row_id}").get_by_role("button", name="Save")).to_be_visible()
+
+
+def password_dialog(page: Page, demo: Demo) -> None:
+    edit_row(page, demo)
+    page.get_by_role("button", name="Change Password").click()
+    dialog = page.get_by_role("dialog", name="Change Password")
+    expect(dialog.get_by_label("New password")).to_be_focused()
+
+
+def delete_popup(page: Page, demo: Demo) -> None:
+    users_page(page, demo)
+    row_of(page, demo.users[3].username).get_by_role("button", name="Delete").click()
+    popup = page.get_by_role("dialog", name="Are you sure want to delete this data?")
+    expect(popup.get_by_role("button", name="Delete")).to_be_visible()
+
+
+# name (also the screenshot's file name) → how to get there
+STATES: dict[str, Callable[[Page, Demo], None]] = {
+    "login": login_screen,
+    "settings": settings_screen,
+    "users": users_screen,
+    "create-dialog-errors": create_dialog_errors,
+    "popup-error": popup_error,
+    "edit-row": edit_row,
+    "password-dialog": password_dialog,
+    "delete-popup": delete_popup,
+}
+
+# The states whose request answers 422 (a form with its errors), which Chromium logs.
+ANSWERS_422 = {"create-dialog-errors", "popup-error"}

@@ -1,0 +1,66 @@
+"""axe-core (npm, pinned in package.json) on every screen: no "serious" or "critical" violation.
+
+axe is evaluated through the DevTools protocol (page.evaluate), which the page's strict
+Content-Security-Policy does not govern, so the CSP stays on while axe checks the page.
+"""
+
+import pytest
+from playwright.sync_api import Page
+
+from .live import AXE_SOURCE, Demo, Seed
+from .states import ANSWERS_422, STATES
+
+pytestmark = pytest.mark.browser
+
+BLOCKING = {"serious", "critical"}
+
+RUN_AXE = """async () => {
+  const results = await axe.run(document, {
+    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa",
+                                    "best-practice"]},
+    resultTypes: ["violations"],
+  });
+  return results.violations.map((violation) => ({
+    id: violation.id, impact: violation.impact, help: violation.help,
+    nodes: violation.nodes.map((node) => node.target.join(" ") + " — " + node.failureSummary),
+  }));
+}"""
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    assert AXE_SOURCE.is_file(), f"{AXE_SOURCE} is missing: run `make install` (npm ci)"
+    return AXE_SOURCE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def demo(live_app) -> Demo:
+    return Seed(live_app).demo_account()
+
+
+def axe_violations(page: Page, source: str) -> list[dict]:
+    page.evaluate(source)
+    assert page.evaluate("typeof axe.run") == "function", "axe-core did not load"
+    return page.evaluate(RUN_AXE)
+
+
+@pytest.mark.parametrize("state", list(STATES))
+def test_no_serious_or_critical_violations(page: Page, problems, demo, axe_source, state):
+    if state in ANSWERS_422:
+        problems.allow_status(422, "the form comes back with its errors as 422")
+    STATES[state](page, demo)
+    violations = axe_violations(page, axe_source)
+    blocking = [violation for violation in violations if violation["impact"] in BLOCKING]
+    assert not blocking, "\n".join(
+        f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"])
+        for v in blocking)
+
+
+
+def test_axe_sees_inside_an_open_dialog(page: Page, problems, demo, axe_source):
+    """The check can fail: a nameless button put into the open modal dialog is reported."""
+    STATES["password-dialog"](page, demo)
+    page.get_by_role("dialog", name="Change Password").evaluate(
+        "dialog => dialog.querySelector('footer').append(document.createElement('button'))")
+    violations = axe_violations(page, axe_source)
+    assert [(v["id"], v["impact"]) for v in violations] == [("button-name", "critical")]

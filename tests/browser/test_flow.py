@@ -1,0 +1,254 @@
+"""The seeds' flow (SPEC §3, steps 1–10) walked in Chromium as an admin would: by visible
+labels and roles, typing and clicking. Steps 3–10 must never reload the page, log a console
+error or violate the Content-Security-Policy."""
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import Page, expect
+from werkzeug.security import check_password_hash
+
+from webapp.models import Role
+
+from .live import login
+
+pytestmark = pytest.mark.browser
+
+VALIDATION = "the app answers a form with errors as 422 (Unprocessable Content)"
+
+
+@contextmanager
+def step(page: Page, problems, name: str):
+    """One step of the flow: no reload (a marker on window survives), no browser problem."""
+    page.evaluate("token => { window.__noReload = token; }", name)
+    yield
+    assert page.evaluate("window.__noReload") == name, f"the page reloaded during {name}"
+    problems.assert_none(f"during {name}")
+
+
+def toast(page: Page, text: str):
+    return page.locator("#toasts").get_by_text(text, exact=True)
+
+
+def user_row(page: Page, username: str):
+    """The users-table row showing this username (display mode)."""
+    return page.locator("#user-rows").get_by_role("row").filter(
+        has=page.get_by_role("cell", name=username, exact=True))
+
+
+def test_login_asks_for_username_and_password_and_fails_generically(page: Page, problems,
+                                                                     seed, admin):
+    """Step 1."""
+    problems.allow_status(422, "a failed login answers 422 with the form")
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.get_by_role("heading", name="Login")).to_be_visible()
+    username, password = page.get_by_label("Username"), page.get_by_label("Password")
+    expect(username).to_be_visible()
+    expect(password).to_have_attribute("type", "password")
+
+    messages = []
+    for name, secret in ((admin.username, "wrong password, long enough"),
+                         ("nobody-by-this-name", admin.password)):
+        page.get_by_label("Username").fill(name)
+        page.get_by_label("Password").fill(secret)
+        page.get_by_role("button", name="Login").click()
+        alert = page.get_by_role("alert")
+        expect(alert).to_be_visible()
+        messages.append(alert.inner_text())
+        expect(page).to_have_url(re.compile(r"/login"))
+    # One generic message: it never says which of the two was wrong.
+    assert messages[0] == messages[1], messages
+    assert "username or password" in messages[0].lower()
+    # The typed password is never sent back.
+    expect(page.get_by_label("Password")).to_have_value("")
+
+    login(page, admin)
+    expect(page.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
+
+
+def test_settings_lists_what_the_role_may_open(page: Page, seed, admin):
+    """Step 2: Settings in the main navigation; an Admin sees Account Management → Users,
+    an Agent sees neither."""
+    login(page, admin)
+    page.goto("/users")  # start elsewhere, so the navigation link is what brings us back
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    expect(page).to_have_url(re.compile(r"/settings$"))
+    section = page.get_by_role("region", name="Account Management")
+    expect(section).to_be_visible()
+    expect(section.get_by_role("link", name="Users", exact=True)).to_be_visible()
+
+    agent = seed.user(admin.account_id, Role.AGENT)
+    page.get_by_role("button", name="Logout").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    login(page, agent)
+    expect(page.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
+    expect(page.get_by_text("Account Management")).to_have_count(0)
+    expect(page.get_by_role("link", name="Users", exact=True)).to_have_count(0)
+
+
+def test_steps_3_to_10_without_a_reload(page: Page, problems, seed, admin):
+    problems.allow_status(422, VALIDATION)
+    colleague = seed.user(admin.account_id, Role.AGENT, first_name="Linus", last_name="Colleague")
+    login(page, admin)
+    page.get_by_role("region", name="Account Management").get_by_role(
+        "link", name="Users", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/users$"))
+    page.wait_for_load_state()  # htmx is set up: clicks now make htmx requests
+    expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
+    expect(user_row(page, colleague.username)).to_be_visible()
+    expect(user_row(page, admin.username)).to_be_visible()
+
+    new_username = seed.unique("grace.")
+    new_email = f"{new_username}@example.com"
+    dialog = page.get_by_role("dialog", name="Create User")
+
+    with step(page, problems, "step 3 (open the create dialog)"):
+        page.get_by_role("button", name="+ Create User").click()
+        expect(dialog).to_be_visible()
+        assert dialog.evaluate("node => node.matches(':modal')"), "the dialog is not modal"
+
+    with step(page, problems, "step 4 (required fields)"):
+        labels = ["First name", "Last name", "Username", "Email", "Phone", "Role", "Division",
+                  "Password", "Confirm password"]
+        for label in labels:
+            expect(dialog.get_by_label(label, exact=True)).to_be_visible()
+        dialog.get_by_label("Last name", exact=True).fill("Hopper")
+        dialog.get_by_label("Phone", exact=True).fill("+62 812-3456-7890")
+        dialog.get_by_label("Role", exact=True).select_option("Agent")
+        dialog.get_by_role("button", name="Create", exact=True).click()
+
+        for label in ["First name", "Username", "Email", "Division", "Password",
+                      "Confirm password"]:
+            message = f"{label} field is required"
+            field = dialog.get_by_label(label, exact=True)
+            expect(field).to_have_accessible_description(message)
+            error = dialog.get_by_text(message, exact=True)
+            expect(error).to_be_visible()
+            assert error.bounding_box()["y"] > field.bounding_box()["y"], f"{message} not under"
+        for label in ["Last name", "Phone"]:
+            expect(dialog.get_by_text(f"{label} field is required")).to_have_count(0)
+        expect(dialog).to_be_visible()
+        expect(dialog.get_by_label("Last name", exact=True)).to_have_value("Hopper")
+        expect(dialog.get_by_label("Phone", exact=True)).to_have_value("+62 812-3456-7890")
+        expect(dialog.get_by_label("Role", exact=True)).to_have_value("Agent")
+
+    popup = page.get_by_role("dialog", name="Please correct the following")
+    with step(page, problems, "step 5 (popup error)"):
+        dialog.get_by_label("First name", exact=True).fill("Grace")
+        dialog.get_by_label("Username", exact=True).fill(colleague.username.upper())
+        dialog.get_by_label("Email", exact=True).fill("grace@")
+        dialog.get_by_label("Division", exact=True).select_option("General")
+        dialog.get_by_label("Password", exact=True).fill("too short")
+        dialog.get_by_label("Confirm password", exact=True).fill("does not match")
+        dialog.get_by_role("button", name="Create", exact=True).click()
+
+        expect(popup).to_be_visible()
+        for problem in ["Username is already taken.", "Email is not a valid email address.",
+                        "Password must be 12–128 characters long.",
+                        "Password and confirmation do not match."]:
+            expect(popup.get_by_role("listitem").filter(has_text=problem)).to_have_count(1)
+        popup.get_by_role("button", name="Close").click()
+        expect(popup).to_have_count(0)
+        expect(dialog).to_be_visible()
+        for label, value in [("First name", "Grace"), ("Last name", "Hopper"),
+                             ("Username", colleague.username.upper()), ("Email", "grace@"),
+                             ("Phone", "+62 812-3456-7890"), ("Role", "Agent")]:
+            expect(dialog.get_by_label(label, exact=True)).to_have_value(value)
+        expect(dialog.get_by_label("Division", exact=True)).to_have_value(
+            re.compile(r"^\d+$"))  # General, by id
+        assert seed.find(colleague.username.upper()) is None
+
+    with step(page, problems, "step 6 (create, list, search)"):
+        dialog.get_by_label("Username", exact=True).fill(new_username)
+        dialog.get_by_label("Email", exact=True).fill(new_email.upper())
+        dialog.get_by_label("Password", exact=True).fill("Grace's compiler, 1952!")
+        dialog.get_by_label("Confirm password", exact=True).fill("Grace's compiler, 1952!")
+        dialog.get_by_role("button", name="Create", exact=True).click()
+        expect(dialog).to_have_count(0)
+        expect(toast(page, "User created")).to_be_visible()
+        row = user_row(page, new_username)
+        expect(row).to_be_visible()
+        expect(row).to_contain_text("Grace Hopper")
+        expect(row).to_contain_text(new_email)  # stored in lower case
+        expect(row).to_contain_text("+6281234567890")
+        expect(row).to_contain_text("Agent")
+        expect(row).to_contain_text("General")
+        stored = seed.find(new_username)
+        assert stored is not None and stored.email == new_email
+        # Newest first: the new user is the first row.
+        expect(page.locator("#user-rows").get_by_role("row").first).to_contain_text(new_username)
+
+        search = page.get_by_role("searchbox", name="Search")
+        search.press_sequentially("HOPP", delay=30)
+        expect(page).to_have_url(re.compile(r"[?&]q=HOPP"))
+        expect(page.locator("#user-rows").get_by_role("row")).to_have_count(1)
+        expect(row).to_be_visible()
+        expect(user_row(page, colleague.username)).to_have_count(0)
+        search.fill("")
+        expect(user_row(page, colleague.username)).to_be_visible()
+        for each in page.locator("#user-rows").get_by_role("row").all():
+            expect(each.get_by_role("button", name=re.compile(r"^Edit "))).to_have_count(1)
+
+    row_id = row.get_attribute("id")
+    editing = page.locator(f"#{row_id}")
+    with step(page, problems, "step 7 (inline edit, save and cancel)"):
+        row.get_by_role("button", name=f"Edit {new_username}").click()
+        first_name = editing.get_by_role("textbox", name="First name")
+        expect(first_name).to_have_value("Grace")
+        expect(editing.get_by_role("textbox", name="Username")).to_have_value(new_username)
+        first_name.fill("Gracie")
+        editing.get_by_role("button", name="Save").click()
+        expect(toast(page, "Changes saved")).to_be_visible()
+        expect(editing.get_by_role("textbox")).to_have_count(0)
+        expect(editing).to_contain_text("Gracie Hopper")
+        assert seed.find(new_username).first_name == "Gracie"
+
+        editing.get_by_role("button", name=f"Edit {new_username}").click()
+        editing.get_by_role("textbox", name="First name").fill("Not saved")
+        editing.get_by_role("button", name="Cancel").click()
+        expect(editing.get_by_role("textbox")).to_have_count(0)
+        expect(editing).to_contain_text("Gracie Hopper")
+        assert seed.find(new_username).first_name == "Gracie"
+
+    with step(page, problems, "step 8 (change password)"):
+        editing.get_by_role("button", name=f"Edit {new_username}").click()
+        editing.get_by_role("button", name="Change Password").click()
+        password_dialog = page.get_by_role("dialog", name="Change Password")
+        expect(password_dialog).to_be_visible()
+        password_dialog.get_by_label("New password", exact=True).fill("A brand new passphrase 7")
+        password_dialog.get_by_label("Confirm password", exact=True).fill(
+            "A brand new passphrase 7")
+        password_dialog.get_by_role("button", name="Save").click()
+        expect(password_dialog).to_have_count(0)
+        expect(toast(page, "Password changed")).to_be_visible()
+        assert check_password_hash(seed.find(new_username).password_hash,
+                                   "A brand new passphrase 7")
+        editing.get_by_role("button", name="Cancel").click()
+        expect(editing.get_by_role("textbox")).to_have_count(0)
+
+    with step(page, problems, "step 9 (a Delete button on every row)"):
+        rows = page.locator("#user-rows").get_by_role("row")
+        expect(rows).to_have_count(3)
+        for each in rows.all():
+            expect(each.get_by_role("button", name="Delete", exact=True)).to_have_count(1)
+
+    confirm = page.get_by_role("dialog", name="Are you sure want to delete this data?")
+    with step(page, problems, "step 10 (delete: cancel, then delete)"):
+        editing.get_by_role("button", name="Delete", exact=True).click()
+        expect(confirm).to_be_visible()
+        expect(confirm.get_by_role("button", name="Delete", exact=True)).to_be_visible()
+        confirm.get_by_role("button", name="Cancel").click()
+        expect(confirm).to_have_count(0)
+        expect(editing).to_be_visible()
+        assert seed.find(new_username) is not None
+
+        editing.get_by_role("button", name="Delete", exact=True).click()
+        confirm.get_by_role("button", name="Delete", exact=True).click()
+        expect(confirm).to_have_count(0)
+        expect(toast(page, "User deleted")).to_be_visible()
+        expect(editing).to_have_count(0)
+        expect(page.locator("#user-rows").get_by_role("row")).to_have_count(2)
+        expect(page.get_by_text("Showing 1–2 of 2 users")).to_be_visible()
+        assert seed.find(new_username) is None
