@@ -245,7 +245,7 @@ def test_per_address_limit(client, ann):
 
 # -- V4.1, V4.2: access control ---------------------------------------------------------------
 
-PUBLIC = {"static", "auth.login", "auth.home", "health.check"}
+PUBLIC = {"static", "auth.login", "auth.home", "health.healthz"}
 ADMIN_AREAS = ("users.", "activity.")
 
 
