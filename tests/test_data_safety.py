@@ -29,12 +29,18 @@ def new_user_form(division_id: int, username: str) -> dict:
 
 
 def all_at_once(server, path: str, forms: list[dict], browser: live.Browser) -> list:
-    """POST each form from its own process, all at the same moment."""
+    """POST each form to `path` from its own process, all at the same moment."""
+    return requests_at_once(server, [(path, form, browser) for form in forms])
+
+
+def requests_at_once(server, requests: list[tuple[str, dict, live.Browser]]) -> list:
+    """POST each (path, form, browser) from its own process, all at the same moment."""
     start_at = time.time() + 2.0
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=len(forms), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=len(requests), mp_context=context) as pool:
         futures = [pool.submit(live.post_at, server.url, path, form, browser.cookie_header(),
-                               browser.csrf_token, start_at) for form in forms]
+                               browser.csrf_token, start_at)
+                   for path, form, browser in requests]
         return [future.result(timeout=120) for future in futures]
 
 
@@ -98,6 +104,81 @@ def test_simultaneous_edits_of_one_user_one_wins_the_rest_conflict(server, root)
     for status, body in results:
         if status == 409:
             assert "Someone else changed this user" in body
+
+
+def create_over_http(server, browser: live.Browser, username: str, role="Agent") -> int:
+    form = new_user_form(general_division(server), username) | {"role": role}
+    reply = browser.request("POST", "/users", form,
+                            headers={"HX-Request": "true", "X-CSRFToken": browser.csrf_token})
+    assert reply.status == 201, reply.text
+    return query_live(server, "SELECT id FROM users WHERE username = :u", u=username)[0][0]
+
+
+def test_two_admins_deleting_each_other_at_once_leave_one_admin(server, root):
+    for trial in range(3):
+        other_id = create_over_http(server, root, f"second{trial}", role="Admin")
+        other = live.Browser(server.url)
+        other.login(f"second{trial}", STRONG)
+        root_id = query_live(server, "SELECT id FROM users WHERE username = 'root'")[0][0]
+        results = requests_at_once(server, [(f"/users/{other_id}/delete", {}, root),
+                                            (f"/users/{root_id}/delete", {}, other)])
+        assert 500 not in [status for status, _ in results]
+        admins = query_live(server, "SELECT username FROM users WHERE role = 'Admin'")
+        assert len(admins) == 1, (trial, results, admins)
+        if admins[0][0] != "root":
+            break  # root is gone; the account kept its other Admin, as it must
+
+
+def test_simultaneous_guesses_cannot_slip_under_the_lockout(server, root):
+    create_over_http(server, root, "guarded")
+    guesser = live.Browser(server.url)
+    guesser.request("GET", "/login")
+    forms = [{"username": "guarded", "password": f"wrong guess {n}",
+              "csrf_token": guesser.csrf_token} for n in range(CONCURRENT)]
+    results = requests_at_once(server, [("/login", form, guesser) for form in forms])
+    assert {status for status, _ in results} == {422}
+    failures, locked_until = query_live(
+        server, "SELECT failed_logins, locked_until FROM users WHERE username = 'guarded'")[0]
+    assert failures >= 5 and locked_until is not None
+
+
+def test_deleting_one_user_twice_at_once_is_no_500(server, root):
+    user_id = create_over_http(server, root, "doomed")
+    results = all_at_once(server, f"/users/{user_id}/delete", [{}] * 4, root)
+    statuses = sorted(status for status, _ in results)
+    assert statuses.count(204) == 1 and set(statuses) <= {204, 404, 409}, statuses
+
+
+@pytest.mark.skipif(on_postgresql(), reason="SQLite's single write lock")
+def test_password_hashing_holds_no_write_lock(app, admin_client, account, monkeypatch):
+    from webapp import passwords
+
+    seen = []
+    for name in ("generate_password_hash", "check_password_hash"):
+        real = getattr(passwords, name)
+
+        def probe(*args, real=real, **kwargs):
+            other = sqlite3.connect(db.engine.url.database, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")  # fails at once if the lock is held
+                other.rollback()
+                seen.append("free")
+            except sqlite3.OperationalError:
+                seen.append("locked")
+            finally:
+                other.close()
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(passwords, name, probe)
+    stranger = app.test_client()
+    stranger.post("/login", data={"username": "boss", "password": "wrong password 1"})
+    stranger.post("/login", data={"username": "nobody", "password": "wrong password 1"})
+    created = admin_client.post("/users", data=new_user_form(account.divisions[0].id, "hashed"))
+    assert created.status_code == 302, created.text
+    user_id = db.session.scalar(select(User.id).where(User.username == "hashed"))
+    admin_client.post(f"/users/{user_id}/password",
+                      data={"new_password": STRONG + "2", "confirm_password": STRONG + "2"})
+    assert seen == ["free"] * 4
 
 
 @pytest.mark.skipif(on_postgresql(), reason="SQLite's write lock; PostgreSQL locks rows")

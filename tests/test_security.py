@@ -47,11 +47,13 @@ def test_password_length_limits(length, accepted):
 
 @asvs("2.4.1")
 @asvs("2.4.4")
-def test_default_hash_is_scrypt_with_n_at_least_2_16(app):
+def test_default_hash_is_scrypt_with_n_at_least_2_16():
     from webapp.config import Config
 
     method, n, r, p = Config.PASSWORD_HASH_METHOD.split(":")
-    assert method == "scrypt" and int(n) >= 2**16
+    assert method == "scrypt" and int(n) >= 2**16 and int(r) >= 8
+    hashed = generate_password_hash("x" * 12, method=Config.PASSWORD_HASH_METHOD)
+    assert hashed.startswith("scrypt:65536:8:1$")
 
 
 @asvs("2.4.4")
@@ -67,18 +69,15 @@ def test_an_older_hash_is_upgraded_on_the_next_login(auth, admin):
 @asvs("2.2.1")
 @pytest.mark.parametrize("username", ["nobody", "boss"])
 def test_unknown_and_known_usernames_cost_one_hash_each(auth, admin, monkeypatch, username):
-    from webapp.auth import routes
+    from webapp import passwords
 
     hashes = []
-    real = routes.generate_password_hash
-    monkeypatch.setattr(routes, "generate_password_hash",
-                        lambda *a, **k: hashes.append(1) or real(*a, **k))
-    checks = []
-    real_check = User.check_password
-    monkeypatch.setattr(User, "check_password",
-                        lambda self, pw: checks.append(1) or real_check(self, pw))
+    for name in ("generate_password_hash", "check_password_hash"):
+        real = getattr(passwords, name)
+        monkeypatch.setattr(passwords, name,
+                            lambda *a, real=real, **k: hashes.append(1) or real(*a, **k))
     auth.login(username=username, password="wrong password here")
-    assert len(hashes) + len(checks) == 1
+    assert len(hashes) == 1
 
 
 # -- V3.2–V3.4: sessions ---------------------------------------------------------------
@@ -173,6 +172,14 @@ def test_behind_a_proxy_the_client_address_and_scheme_come_from_it(other_app, ad
     assert entries(AuditAction.LOGIN)[-1].address == "203.0.113.7"
 
 
+@asvs("3.4.1")
+def test_an_untrusted_proxy_is_reported_once(client, caplog):
+    for _ in range(2):
+        client.get("/login", headers={"X-Forwarded-For": "203.0.113.7"})
+    warnings = [r for r in caplog.records if "PROXY_COUNT is 0" in r.getMessage()]
+    assert len(warnings) == 1
+
+
 # -- V2.2.1: throttling ---------------------------------------------------------------------
 
 def fail_login(client, username="ann", times=1, address="198.51.100.1"):
@@ -241,6 +248,11 @@ def test_per_address_limit(client, ann):
     elsewhere = client.post("/login", data={"username": "ann", "password": PASSWORD},
                             environ_base={"REMOTE_ADDR": "198.51.100.2"})
     assert elsewhere.status_code == 302
+    lockouts = entries(AuditAction.LOCKED_OUT)
+    assert [(e.address, e.account_id) for e in lockouts] == [("198.51.100.1", None)]
+    assert "Address refused for 15 minutes" in lockouts[0].details
+    unknown = entries(AuditAction.LOGIN_FAILED)[0]
+    assert unknown.target_name.startswith("unknown #") and "nobody" not in unknown.target_name
 
 
 # -- V4.1, V4.2: access control ---------------------------------------------------------------
@@ -251,7 +263,7 @@ ADMIN_AREAS = ("users.", "activity.")
 
 def every_route(app, user_id):
     for rule in app.url_map.iter_rules():
-        path = re.sub(r"<(int:)?user_id>", str(user_id), rule.rule)
+        path = re.sub(r"<[^>]*user_id>", str(user_id), rule.rule)
         for method in sorted(rule.methods - {"OPTIONS"}):
             yield rule, method, path
 
@@ -354,7 +366,6 @@ def test_every_state_changing_request_needs_the_csrf_token(app, ann, admin):
 
 @asvs("14.4.3")
 @asvs("14.4.4")
-@asvs("14.4.5")
 @asvs("14.4.6")
 @asvs("14.4.7")
 @pytest.mark.parametrize("path, headers", [
@@ -370,6 +381,13 @@ def test_security_headers_on_every_response(admin_client, path, headers):
     assert "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+@asvs("14.4.5")
+def test_hsts_when_served_over_https(other_app, admin_client):
+    assert "Strict-Transport-Security" not in admin_client.get("/login").headers
+    secure = other_app(SESSION_COOKIE_SECURE=True).test_client().get("/login")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
 @asvs("14.4.3")

@@ -211,18 +211,3 @@ def test_csrf_is_enforced(app, factory, account, valid):
     token = csrf_token_from(client.get("/users").text)
     with_header = client.post("/users", data=valid, headers=HTMX | {"X-CSRFToken": token})
     assert with_header.status_code == 201
-
-
-@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.AGENT])
-def test_non_admins_get_403_on_every_users_route(app, client, auth, factory, account, role):
-    member = factory.user(account, role, username="member")
-    auth.login(username="member")
-    routes = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("users.")]
-    assert len(routes) >= 10
-    for rule in routes:
-        path = rule.rule.replace("<int:user_id>", str(member.id))
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            response = client.open(path, method=method)
-            assert response.status_code == 403, (method, path)
-            fragment = client.open(path, method=method, headers=HTMX)
-            assert fragment.status_code == 403 and "<html" not in fragment.text

@@ -122,12 +122,52 @@ def test_a_stale_save_is_a_conflict_and_overwrites_nothing(admin_client, agent):
     assert agent.first_name == "First" and agent.version == 2
 
 
-def test_disabling_a_user_ends_their_sessions(app, admin_client, agent, auth):
+def test_after_a_conflict_saving_again_keeps_my_values_on_purpose(admin_client, agent):
+    save(admin_client, agent, first_name="First")
+    conflict = save(admin_client, agent, first_name="Mine", version="1")
+    assert conflict.status_code == 409
+    assert re.search(rf'name="user-{agent.id}-version"[^>]*value="2"', conflict.text)
+    assert save(admin_client, agent, first_name="Mine", version="2").status_code == 200
+    db.session.refresh(agent)
+    assert agent.first_name == "Mine"
+
+
+def test_a_password_change_during_an_edit_is_no_conflict(admin_client, agent):
+    # Spec steps 7 and 8: "Change Password" from the row being edited, then "Save".
+    form_version = agent.version
+    new = "granite-willow-harbor-51"
+    admin_client.post(f"/users/{agent.id}/password",
+                      data={"new_password": new, "confirm_password": new})
+    response = save(admin_client, agent, first_name="Annie", version=str(form_version))
+    assert response.status_code == 200
+    db.session.refresh(agent)
+    assert agent.first_name == "Annie" and agent.check_password(new)
+
+
+def test_disabling_a_user_ends_their_sessions_for_good(app, admin_client, agent, auth):
     member = app.test_client()
     member.post("/login", data={"username": "ann", "password": "correct horse battery staple"})
     assert member.get("/settings").status_code == 200
     assert save(admin_client, agent, status="disabled").status_code == 200
     assert member.get("/settings").status_code == 302
+    # Enabled again, the user must log in anew: the old cookie stays dead.
+    db.session.refresh(agent)
+    assert save(admin_client, agent, status="active").status_code == 200
+    assert member.get("/settings").status_code == 302
+
+
+def test_sqlite_never_hands_a_deleted_users_id_to_a_new_user(admin_client, factory, account,
+                                                            agent):
+    newest = factory.user(account, Role.AGENT, username="newest")
+    newest_id = newest.id
+    assert admin_client.post(f"/users/{newest_id}/delete").status_code == 302
+    replacement = factory.user(account, Role.AGENT, username="replacement")
+    assert replacement.id > newest_id
+    # So a stale edit of the deleted user cannot land on someone else: it is a 404.
+    stale = {f"user-{newest_id}-{k}": v for k, v in {
+        "first_name": "Stale", "username": "newest", "email": "newest@example.com",
+        "role": "Admin", "status": "active", "version": "1"}.items()}
+    assert admin_client.post(f"/users/{newest_id}", data=stale).status_code == 404
 
 
 class TestAdminRules:

@@ -2,8 +2,9 @@
 
 import os
 
-from flask import Flask
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import database, errors, security
 from .config import Config, default_database_url, load_secret_key
@@ -24,7 +25,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A server's connections can drop while pooled; a local file's cannot.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True} | app.config[
+            "SQLALCHEMY_ENGINE_OPTIONS"]
 
+    app.url_map.converters["id"] = DatabaseIdConverter
     trust_proxy_headers(app)
     db.init_app(app)
     database.init_app(app)
@@ -50,6 +56,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """A row id in a URL: a positive integer that fits the id columns, so an absurd number
+    is a 404 rather than a database error."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
 def trust_proxy_headers(app: Flask) -> None:
     """Behind nginx or Caddy, take the client address and scheme from their X-Forwarded-*
     headers; PROXY_COUNT says how many proxies to trust (0, the default, trusts none)."""
@@ -57,3 +71,15 @@ def trust_proxy_headers(app: Flask) -> None:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
                                 x_host=proxies, x_prefix=proxies)
+    else:
+        app.before_request(warn_of_an_untrusted_proxy)
+
+
+def warn_of_an_untrusted_proxy() -> None:
+    """Behind a proxy with PROXY_COUNT=0 every client shares the proxy's address, and one
+    address's failed logins would lock everyone out: say so in the log, once per worker."""
+    if "X-Forwarded-For" in request.headers and not current_app.extensions.get("proxy_warned"):
+        current_app.extensions["proxy_warned"] = True
+        current_app.logger.warning(
+            "Requests arrive through a proxy (X-Forwarded-For) but PROXY_COUNT is 0: client "
+            "addresses are the proxy's. Set PROXY_COUNT to the number of proxies in front.")

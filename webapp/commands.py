@@ -41,6 +41,8 @@ def find_account(name: str) -> Account | None:
 def create_admin_user(account_name: str, username: str, email: str, password: str,
                       first_name: str) -> User:
     """Create the account if missing and an Admin in it, by the same rules as the web form."""
+    # Hashed first, before anything is written: hashing ends the transaction so far.
+    password_hash = service.hash_new_password(password)
     account = find_account(account_name) or Account.create(account_name)
     form = CreateUserForm(account, formdata=MultiDict({
         "first_name": first_name, "username": username, "email": email,
@@ -50,7 +52,7 @@ def create_admin_user(account_name: str, username: str, email: str, password: st
         fail(*[error for field in form for error in field.errors], *form.form_errors)
     try:
         db.session.flush()
-        user = service.create_user(account.id, form.user_fields(), password, actor=None)
+        user = service.add_user(account.id, form.user_fields(), password_hash, actor=None)
         db.session.commit()
     except IntegrityError:
         fail("Username or email is already taken.")

@@ -41,7 +41,7 @@ class Config:
     """Defaults for every environment; create_app fills in what depends on the instance."""
 
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # How long a request waits for SQLite's write lock before answering 503 "try again".
     SQLITE_BUSY_TIMEOUT_MS = 5000
     PASSWORD_HASH_METHOD = PASSWORD_HASH_METHOD
@@ -53,4 +53,7 @@ class Config:
     PREFERRED_URL_SCHEME = "https" if SESSION_COOKIE_SECURE else "http"
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0") or 0)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Send the session cookie only when it changes (see webapp.auth.sessions), not on
+    # every response.
+    SESSION_REFRESH_EACH_REQUEST = False
     USERS_PER_PAGE = 25

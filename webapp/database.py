@@ -33,6 +33,17 @@ def _on_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
+def end_read_transaction() -> None:
+    """End the transaction so far, which must only have read, so that slow work after it
+    (password hashing: 0.1–0.2 s of scrypt) holds no lock. A write request's transaction
+    holds SQLite's write lock from its first query; hashing inside it would make every
+    other worker's write wait behind the hash."""
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read_transaction() with changes waiting to be written")
+    session.commit()
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     pragmas = _pragmas(busy_timeout_ms)
 

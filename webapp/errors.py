@@ -3,6 +3,7 @@
 from flask import Flask, current_app, make_response, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import htmx
@@ -18,6 +19,8 @@ MESSAGES = {
     503: ("Busy", "The server is busy. Please try again in a moment."),
 }
 CSRF_MESSAGE = "This page has expired. Reload the page and try again."
+CHANGED_MEANWHILE = ("Someone else changed or deleted this at the same moment; nothing was "
+                     "saved. Reload the page and try again.")
 
 
 def error_response(status: int, title: str, message: str):
@@ -63,6 +66,12 @@ def handle_database_busy(error: OperationalError):
     return response
 
 
+def handle_changed_meanwhile(error: StaleDataError):
+    """Someone else changed or deleted the same row between our read and our write."""
+    db.session.rollback()
+    return error_response(409, "Changed by someone else", CHANGED_MEANWHILE)
+
+
 def handle_unexpected_error(error: Exception):
     db.session.rollback()
     title, message = MESSAGES[500]
@@ -73,4 +82,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(OperationalError, handle_database_busy)
+    app.register_error_handler(StaleDataError, handle_changed_meanwhile)
     app.register_error_handler(InternalServerError, handle_unexpected_error)

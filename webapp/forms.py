@@ -1,5 +1,7 @@
 """Validators shared by every form: the "required" rule and the split of errors by display."""
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms.validators import StopValidation
 
@@ -23,8 +25,24 @@ class Required:
             raise StopValidation(f"{field.label.text} field is required")
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# Far past any real list, and small enough that page * page size never overflows a query.
+LAST_PAGE = 100_000
+
+
+def clean_text(value: str) -> str:
+    """Text as typed, without surrounding spaces or control characters (a NUL would be
+    refused by PostgreSQL and end a search string early in SQLite's full-text index)."""
+    return CONTROL_CHARACTERS.sub("", value).strip()
+
+
 def strip(value):
-    return value.strip() if isinstance(value, str) else value
+    """A field filter: clean_text for text, anything else as it is."""
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def bounded_page(page: int | None) -> int:
+    return min(max(page or 1, 1), LAST_PAGE)
 
 
 class AppForm(FlaskForm):

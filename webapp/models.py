@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, event, text, update
+from sqlalchemy import ForeignKey, Index, String, Text, event, text, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -38,9 +38,14 @@ class Status(StrEnum):
 
 DEFAULT_DIVISION = "General"
 
+# SQLite hands a deleted row's id to the next insert unless told otherwise; then a stale
+# edit form or an audit entry could name someone else. PostgreSQL never reuses ids.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 
 class Account(db.Model):
     __tablename__ = "accounts"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -63,6 +68,7 @@ class Division(db.Model):
     __tablename__ = "divisions"
     __table_args__ = (
         Index("uq_divisions_account_name", "account_id", text("lower(name)"), unique=True),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,7 +99,7 @@ class User(UserMixin, db.Model):
     # Part of the login cookie; replacing it ends every session of this user.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     # Case-folded name, username, email and phone, kept by a mapper event for search.
-    search_text: Mapped[str] = mapped_column(String(512), default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
     # Login throttling: consecutive failures, and until when logins are refused.
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
@@ -112,6 +118,7 @@ class User(UserMixin, db.Model):
         Index("ix_users_account_newest", "account_id", "id"),
         # The same filtered by role, so a rare role is neither scanned for nor counted slowly.
         Index("ix_users_account_role_newest", "account_id", "role", "id"),
+        NEVER_REUSE_IDS,
     )
     __mapper_args__ = {"version_id_col": version}
 
@@ -148,15 +155,11 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def needs_rehash(self, method: str) -> bool:
-        """True when the stored hash was made with other parameters than `method`."""
-        return not self.password_hash.startswith(method + "$")
-
 
 def searchable_text(user: User) -> str:
-    """The text a search matches: each field on its own line so no match spans two."""
-    parts = (user.first_name, user.last_name, user.full_name, user.username, user.email,
-             user.phone)
+    """The text a search matches: each field on its own line so no match spans two. The
+    full name holds the first and the last name, so a search finds either one as well."""
+    parts = (user.full_name, user.username, user.email, user.phone)
     return "\n".join(part or "" for part in parts).casefold()
 
 
@@ -186,6 +189,7 @@ class AuditEntry(db.Model):
         Index("ix_audit_entries_account_newest", "account_id", "id"),
         # Per-address login throttling counts recent failures from one address.
         Index("ix_audit_entries_address_recent", "address", "action", "created_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,6 +3,10 @@
 from functools import cache
 from pathlib import Path
 
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .database import end_read_transaction
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common-passwords.txt"
@@ -34,3 +38,20 @@ def problems(password: str, username: str = "", email: str = "") -> list[str]:
     if folded and folded in {username.casefold(), email.casefold()}:
         found.append("Password must not be the same as the username or email.")
     return found
+
+
+def hash_unlocked(password: str, method: str) -> str:
+    """Hash a new password after ending the (read-only) transaction so far."""
+    end_read_transaction()
+    return generate_password_hash(password, method=method)
+
+
+def check_unlocked(stored_hash: str, password: str) -> bool:
+    """Check a password against its stored hash after ending the transaction so far."""
+    end_read_transaction()
+    return check_password_hash(stored_hash, password)
+
+
+def needs_rehash(stored_hash: str, method: str) -> bool:
+    """True when the stored hash was made with other parameters than `method`."""
+    return not stored_hash.startswith(method + "$")

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -22,6 +22,10 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        # Served over HTTPS: browsers must never fall back to plain HTTP for this site.
+        response.headers.setdefault("Strict-Transport-Security",
+                                    "max-age=31536000; includeSubDomains")
     # One URL answers both htmx (fragment) and plain requests (page): caches must tell them apart.
     response.vary.add("HX-Request")
     if response.mimetype == "text/html":

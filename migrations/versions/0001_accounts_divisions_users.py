@@ -22,14 +22,16 @@ def upgrade():
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
-    sa.UniqueConstraint('name', name=op.f('uq_accounts_name'))
+    sa.UniqueConstraint('name', name=op.f('uq_accounts_name')),
+    sqlite_autoincrement=True,
     )
     op.create_table('divisions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_divisions_account_id_accounts'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_divisions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_divisions')),
+    sqlite_autoincrement=True,
     )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -44,13 +46,14 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('session_token', sa.String(length=64), nullable=False),
-    sa.Column('search_text', sa.String(length=512), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_users_account_id_accounts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['division_id'], ['divisions.id'], name=op.f('fk_users_division_id_divisions'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
-    sa.UniqueConstraint('email', name=op.f('uq_users_email'))
+    sa.UniqueConstraint('email', name=op.f('uq_users_email')),
+    sqlite_autoincrement=True,
     )
     op.create_index('ix_users_account_newest', 'users', ['account_id', 'id'])
     op.create_index('ix_users_division_id', 'users', ['division_id'])

@@ -33,6 +33,7 @@ def upgrade():
                                 name=op.f('fk_audit_entries_account_id_accounts'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries')),
+        sqlite_autoincrement=True,
     )
     op.create_index('ix_audit_entries_account_newest', 'audit_entries', ['account_id', 'id'])
     op.create_index('ix_audit_entries_address_recent', 'audit_entries',

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from .. import htmx
 from ..auth.access import require_admin
 from ..extensions import db
+from ..forms import bounded_page
 from ..models import AuditEntry
 from . import bp
 
@@ -21,7 +22,7 @@ def index():
     in_account = AuditEntry.account_id == current_user.account_id
     total = db.session.scalar(select(func.count(AuditEntry.id)).where(in_account))
     pages = max(1, -(-total // ENTRIES_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page = min(bounded_page(request.args.get("page", 1, type=int)), pages)
     entries = db.session.scalars(
         select(AuditEntry).where(in_account).order_by(AuditEntry.id.desc())
         .limit(ENTRIES_PER_PAGE).offset((page - 1) * ENTRIES_PER_PAGE)

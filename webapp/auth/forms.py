@@ -1,11 +1,11 @@
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 
-from ..forms import Required
+from ..forms import Required, strip
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[Required()],
+    username = StringField("Username", filters=[strip], validators=[Required()],
                            render_kw={"autocomplete": "username", "autofocus": True})
     password = PasswordField("Password", validators=[Required()],
                              render_kw={"autocomplete": "current-password"})

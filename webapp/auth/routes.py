@@ -1,9 +1,11 @@
+import hashlib
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from .. import audit
+from .. import audit, passwords
 from ..extensions import db
 from ..models import AuditAction, User, new_session_token
 from ..security import is_safe_next
@@ -22,28 +24,53 @@ def authenticate(username: str, password: str) -> User | None:
     """The active, unlocked user with these credentials, or None; failures are recorded.
 
     Every refusal costs one password hash, so the answer time does not tell whether the
-    username exists or the account is locked.
+    username exists or the account is locked. Hashing happens between transactions, so a
+    flood of wrong passwords never holds the database's write lock.
     """
     method = current_app.config["PASSWORD_HASH_METHOD"]
     user = find_user_by_username(username)
     if user is None or throttle.is_locked(user):
-        generate_password_hash(password, method=method)
+        passwords.hash_unlocked(password, method)
         audit.record(AuditAction.LOGIN_FAILED, account_id=user.account_id if user else None,
-                     target=user, target_name=username,
+                     target=user, target_name="" if user else unknown_name(username),
                      details="Account locked" if user else "Unknown username")
         return None
-    if not user.check_password(password) or not user.is_active:
-        locked = throttle.record_failure(user)
-        audit.record(AuditAction.LOGIN_FAILED, account_id=user.account_id, target=user,
-                     details="Wrong password" if user.is_active else "Account disabled")
-        if locked:
-            audit.record(AuditAction.LOCKED_OUT, account_id=user.account_id, target=user,
-                         details=f"After {user.failed_logins} failed logins")
+    stored_hash, active = user.password_hash, user.is_active
+    correct = passwords.check_unlocked(stored_hash, password)
+    if correct and active and passwords.needs_rehash(stored_hash, method):
+        # Still between transactions: the new hash costs no lock either.
+        upgraded = generate_password_hash(password, method=method)
+        user.update_quietly(password_hash=upgraded)
+    if not correct or not active:
+        record_failure(user, "Wrong password" if active else "Account disabled")
         return None
     throttle.record_success(user)
-    if user.needs_rehash(method):
-        user.password_hash = generate_password_hash(password, method=method)
     return user
+
+
+def unknown_name(username: str) -> str:
+    """How the audit log names a username that does not exist: people type their password
+    into the username field, so only a short fingerprint is kept, never the text."""
+    return "unknown #" + hashlib.sha256(username.encode()).hexdigest()[:10]
+
+
+def record_failure(user: User, why: str) -> None:
+    locked = throttle.record_failure(user)
+    audit.record(AuditAction.LOGIN_FAILED, account_id=user.account_id, target=user,
+                 details=why)
+    if locked:
+        audit.record(AuditAction.LOCKED_OUT, account_id=user.account_id, target=user,
+                     details=f"After {user.failed_logins} failed logins")
+
+
+def note_address_lockout(since) -> None:
+    """Write the moment an address reaches its limit of failed logins to the audit log."""
+    db.session.flush()
+    if audit.recent_failures_from(audit.client_address(), since) == \
+            throttle.ADDRESS_MAX_FAILURES:
+        audit.record(AuditAction.LOCKED_OUT, account_id=None,
+                     details=f"Address refused for {throttle.ADDRESS_WINDOW_MINUTES} minutes "
+                             f"after {throttle.ADDRESS_MAX_FAILURES} failed logins")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -60,6 +87,7 @@ def login():
             return render_template("auth/login.html", form=form), 429
         user = authenticate(form.username.data, form.password.data)
         if user is None:
+            note_address_lockout(since)
             db.session.commit()  # keep the failure count and the audit entry
             form.form_errors.append(LOGIN_FAILED)
         else:

@@ -11,12 +11,16 @@ from it until the window moves on; this covers guessing across many usernames.
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
+
+from ..extensions import db
 from ..models import User, utcnow
 
 FREE_FAILURES = 5
 FIRST_LOCK = timedelta(minutes=1)
 LONGEST_LOCK = timedelta(minutes=15)
-ADDRESS_WINDOW = timedelta(minutes=15)
+ADDRESS_WINDOW_MINUTES = 15
+ADDRESS_WINDOW = timedelta(minutes=ADDRESS_WINDOW_MINUTES)
 ADDRESS_MAX_FAILURES = 30
 
 
@@ -32,11 +36,17 @@ def is_locked(user: User, now: datetime | None = None) -> bool:
 
 
 def record_failure(user: User) -> bool:
-    """Count a failed login; True when this failure locks the account."""
-    failures = (user.failed_logins or 0) + 1
+    """Count a failed login; True when this failure locks the account.
+
+    The count goes up in the database itself, so simultaneous guesses cannot overwrite
+    each other's count and slip under the lockout."""
+    failures = db.session.execute(
+        update(User).where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins)
+    ).scalar_one()
     duration = lock_duration(failures)
-    locked_until = utcnow() + duration if duration else None
-    user.update_quietly(failed_logins=failures, locked_until=locked_until)
+    if duration:
+        user.update_quietly(locked_until=utcnow() + duration)
     return duration is not None
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import htmx
 from ..auth.access import require_admin
 from ..extensions import db
+from ..forms import bounded_page, clean_text
 from ..models import User
 from . import bp, service
 from .forms import ChangePasswordForm, CreateUserForm, EditUserForm
@@ -34,9 +35,9 @@ def get_user_or_404(user_id: int) -> User:
 def list_arguments() -> dict:
     """The list state in the URL: search query, role filter and page."""
     return {
-        "query": request.args.get("q", "")[:100],
+        "query": clean_text(request.args.get("q", ""))[:100],
         "role": request.args.get("role", ""),
-        "page": request.args.get("page", 1, type=int),
+        "page": bounded_page(request.args.get("page", 1, type=int)),
     }
 
 
@@ -48,13 +49,27 @@ def render_list():
                        query=state["query"], role=state["role"])
 
 
+def finished(message: str, *events: str, status: int = 204):
+    """Success: a whole page goes back to the list with the message; htmx gets the message
+    as a toast and the events (close the dialog, refresh the list) in HX-Trigger."""
+    if not htmx.is_partial_request():
+        flash(message, "success")
+        return redirect(url_for("users.index"))
+    response = current_app.make_response(("", status))
+    for event in events:
+        htmx.trigger(response, event)
+    return htmx.toast(response, message)
+
+
 def integrity_problem(form, error: IntegrityError) -> None:
     """Turn a unique-index violation (a race the form check lost) into the form's own error."""
     db.session.rollback()
-    message = str(error.orig).lower()
-    if "email" in message:
+    # Both databases name the violated index: SQLite as "users.email" or the index name,
+    # PostgreSQL as the constraint name.
+    message = str(error.orig)
+    if "uq_users_email" in message or "users.email" in message:
         form.email.errors.append("Email is already taken.")
-    elif "username" in message:
+    elif "uq_users_username_lower" in message:
         form.username.errors.append("Username is already taken.")
     else:
         raise error
@@ -85,24 +100,18 @@ def create():
         except IntegrityError as error:
             integrity_problem(form, error)
         else:
-            if not htmx.is_partial_request():
-                flash("User created", "success")
-                return redirect(url_for("users.index"))
-            response = current_app.make_response(("", 201))
-            htmx.trigger(response, CLOSE_DIALOG)
-            htmx.trigger(response, USER_CREATED)
-            return htmx.toast(response, "User created")
+            return finished("User created", CLOSE_DIALOG, USER_CREATED, status=201)
     return htmx.render("users/new.html", "users/_create_form.html", 422, form=form)
 
 
-@bp.get("/<int:user_id>")
+@bp.get("/<id:user_id>")
 def show(user_id: int):
     """One user's row: what "Cancel" on an inline edit goes back to."""
     user = get_user_or_404(user_id)
     return htmx.render("users/show.html", "users/_row.html", user=user)
 
 
-@bp.get("/<int:user_id>/edit")
+@bp.get("/<id:user_id>/edit")
 def edit(user_id: int):
     """The inline edit form of one row (a page of its own without htmx)."""
     user = get_user_or_404(user_id)
@@ -110,7 +119,7 @@ def edit(user_id: int):
     return htmx.render("users/edit.html", "users/_row_form.html", form=form, user=user)
 
 
-@bp.post("/<int:user_id>")
+@bp.post("/<id:user_id>")
 def update(user_id: int):
     """Save an inline edit, unless the user changed since the edit began (409)."""
     user = get_user_or_404(user_id)
@@ -136,12 +145,18 @@ def update(user_id: int):
 
 
 def render_conflict(form: EditUserForm, current: User):
-    """409: keep what the admin typed and show what the user looks like now."""
+    """409: keep what the admin typed and show what the user looks like now.
+
+    The form now carries the current version: having seen the newer values, the admin may
+    keep theirs, and the next "Save" stores them on purpose.
+    """
+    form.version.data = current.version
+    form.version.raw_data = [str(current.version)]  # what the hidden input renders
     return htmx.render("users/edit.html", "users/_row_form.html", 409,
                        form=form, user=current, conflict=current)
 
 
-@bp.get("/<int:user_id>/password")
+@bp.get("/<id:user_id>/password")
 def password(user_id: int):
     """The change-password dialog (a page of its own without htmx)."""
     user = get_user_or_404(user_id)
@@ -149,7 +164,7 @@ def password(user_id: int):
                        form=ChangePasswordForm(user), user=user)
 
 
-@bp.post("/<int:user_id>/password")
+@bp.post("/<id:user_id>/password")
 def change_password(user_id: int):
     """Store a new password and end every session of that user."""
     user = get_user_or_404(user_id)
@@ -157,17 +172,12 @@ def change_password(user_id: int):
     if form.validate_on_submit():
         service.change_password(user, form.new_password.data, current_user)
         db.session.commit()
-        if not htmx.is_partial_request():
-            flash("Password changed", "success")
-            return redirect(url_for("users.index"))
-        response = current_app.make_response(("", 204))
-        htmx.trigger(response, CLOSE_DIALOG)
-        return htmx.toast(response, "Password changed")
+        return finished("Password changed", CLOSE_DIALOG)
     return htmx.render("users/password.html", "users/_password_form.html", 422,
                        form=form, user=user)
 
 
-@bp.get("/<int:user_id>/delete")
+@bp.get("/<id:user_id>/delete")
 def confirm_delete(user_id: int):
     """Ask "Are you sure want to delete this data?", or say why this user cannot go."""
     user = get_user_or_404(user_id)
@@ -175,7 +185,7 @@ def confirm_delete(user_id: int):
                        problem=service.delete_problem(current_user, user))
 
 
-@bp.post("/<int:user_id>/delete")
+@bp.post("/<id:user_id>/delete")
 def delete(user_id: int):
     """Delete the user, unless a rule forbids it (then 422 with the reason)."""
     user = get_user_or_404(user_id)
@@ -185,10 +195,4 @@ def delete(user_id: int):
                            user=user, problem=problem)
     service.delete_user(user, current_user)
     db.session.commit()
-    if not htmx.is_partial_request():
-        flash("User deleted", "success")
-        return redirect(url_for("users.index"))
-    response = current_app.make_response(("", 204))
-    htmx.trigger(response, CLOSE_DIALOG)
-    htmx.trigger(response, USERS_CHANGED)
-    return htmx.toast(response, "User deleted")
+    return finished("User deleted", CLOSE_DIALOG, USERS_CHANGED)

@@ -7,9 +7,9 @@ from flask import current_app
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import audit, search_index
+from .. import audit, passwords, search_index
 from ..extensions import db
-from ..models import AuditAction, Role, Status, User
+from ..models import Account, AuditAction, Role, Status, User, new_session_token
 
 LIKE_SPECIALS = re.compile(r"([\\%_])")
 PHONE_LIKE_QUERY = re.compile(r"^[+\d\s()-]+$")
@@ -19,6 +19,11 @@ PHONE_NOISE = re.compile(r"[\s()-]")
 # -- the rules ---------------------------------------------------------------------------
 
 def _other_active_admins(user: User) -> int:
+    """Active Admins of the user's account besides this one. Locks the account's row first
+    (PostgreSQL; SQLite's write transactions are serialized already), so that two admins
+    removing each other at the same moment cannot both see the other one still there."""
+    db.session.execute(
+        select(Account.id).where(Account.id == user.account_id).with_for_update())
     return db.session.scalar(
         select(func.count(User.id)).where(
             User.account_id == user.account_id,
@@ -59,8 +64,18 @@ def _hash_method() -> str:
 
 
 def create_user(account_id: int, fields: dict, password: str, actor: User | None) -> User:
-    user = User(account_id=account_id, status=Status.ACTIVE, **fields)
-    user.set_password(password, _hash_method())
+    """Create a user. Ends the transaction so far (the form's checks) to hash the password
+    without holding a lock; the unique indexes catch a name taken meanwhile."""
+    return add_user(account_id, fields, hash_new_password(password), actor)
+
+
+def hash_new_password(password: str) -> str:
+    return passwords.hash_unlocked(password, _hash_method())
+
+
+def add_user(account_id: int, fields: dict, password_hash: str, actor: User | None) -> User:
+    user = User(account_id=account_id, status=Status.ACTIVE, password_hash=password_hash,
+                **fields)
     db.session.add(user)
     db.session.flush()
     audit.record(AuditAction.USER_CREATED, account_id=account_id, actor=actor, target=user,
@@ -80,9 +95,10 @@ def update_user(user: User, fields: dict, actor: User) -> None:
 
 
 def change_password(user: User, password: str, actor: User) -> None:
-    user.set_password(password, _hash_method())
-    user.end_sessions()
-    db.session.flush()
+    """Store a new hash and end the user's sessions. The password is not part of the edit
+    form, so this leaves `version` alone: an admin's open edit of the row stays valid."""
+    password_hash = hash_new_password(password)
+    user.update_quietly(password_hash=password_hash, session_token=new_session_token())
     audit.record(AuditAction.PASSWORD_CHANGED, account_id=user.account_id, actor=actor,
                  target=user)
 
@@ -152,42 +168,41 @@ def matching_ids(account_id: int, query: str = "", role: str = "") -> Select:
 # Counting every match of a broad search costs as much as reading them all, and at 100,000
 # users that would dominate each request. So the count stops this many rows past the current
 # page; the list then says "more than N", and paging onward counts further.
-COUNT_AHEAD = 1000
+COUNT_AHEAD = 500
 
 
-class MoreThan(int):
-    """A count that stopped early: the true number is larger than this one.
+class AtLeast(int):
+    """A count that stopped early: the true number is this or more.
 
-    It prints as "more than N", so that a template showing the total stays truthful.
+    As a number it is a true lower bound, so comparisons such as `pages > 1` stay right; it
+    prints as "more than N" (N one less), so a template showing it stays truthful as is.
     """
 
     def __str__(self) -> str:
-        return f"more than {int(self)}"
+        return f"more than {int(self) - 1}"
 
 
 def count_up_to(ids: Select, limit: int) -> int:
-    """How many rows `ids` finds, or MoreThan(limit): never reads more than limit + 1 rows."""
+    """How many rows `ids` finds, or AtLeast(limit + 1): never reads more than that many."""
     found = db.session.scalar(select(func.count()).select_from(ids.limit(limit + 1).subquery()))
-    return MoreThan(limit) if found > limit else found
+    return AtLeast(found) if found > limit else found
 
 
 def page_count(total: int, per_page: int) -> int:
-    if isinstance(total, MoreThan):
-        # The pages the counted rows fill, and at least one more after them.
-        return MoreThan(total // per_page)
-    return max(1, -(-total // per_page))
+    pages = max(1, -(-total // per_page))
+    return AtLeast(pages) if isinstance(total, AtLeast) else pages
 
 
 @dataclass(frozen=True)
 class UserPage:
     users: list[User]
-    total: int  # a MoreThan when counting stopped early
+    total: int  # an AtLeast when counting stopped early
     page: int
     per_page: int
 
     @property
     def total_is_exact(self) -> bool:
-        return not isinstance(self.total, MoreThan)
+        return not isinstance(self.total, AtLeast)
 
     @property
     def pages(self) -> int:
@@ -210,17 +225,30 @@ class UserPage:
         return self.page < self.pages
 
 
+def users_on_page(ids: Select, page: int, per_page: int) -> list[User]:
+    """The users of one page of `ids`, with their divisions.
+
+    The page's ids come first (however deep the page, an index-only walk), then just their
+    rows: reading whole rows only to skip them would cost far more.
+    """
+    on_page = ids.limit(per_page).offset((page - 1) * per_page)
+    return list(db.session.scalars(
+        select(User).where(User.id.in_(on_page))
+        .options(joinedload(User.division)).order_by(User.id.desc())
+    ))
+
+
 def list_users(account_id: int, query: str = "", role: str = "", page: int = 1,
                per_page: int = 25) -> UserPage:
     """One page of the account's users matching the search, newest first."""
     ids = matching_ids(account_id, query, role)
     page = max(page, 1)
+    users = users_on_page(ids, page, per_page)
+    if len(users) < per_page and (users or page == 1):
+        # A page that is not full is the last one: its rows tell the total, no count needed.
+        return UserPage(users, (page - 1) * per_page + len(users), page, per_page)
     total = count_up_to(ids, (page - 1) * per_page + COUNT_AHEAD)
-    page = min(page, page_count(total, per_page))  # past the end: the last page, not an empty one
-    # The page's ids first (an index-only walk, however deep the page), then just their rows.
-    on_page = ids.limit(per_page).offset((page - 1) * per_page)
-    users = db.session.scalars(
-        select(User).where(User.id.in_(on_page))
-        .options(joinedload(User.division)).order_by(User.id.desc())
-    ).all()
-    return UserPage(list(users), total, page, per_page)
+    if page > page_count(total, per_page):  # past the end: the last page, not an empty one
+        page = page_count(total, per_page)
+        users = users_on_page(ids, page, per_page)
+    return UserPage(users, total, page, per_page)
