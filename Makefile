@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app wsgi
 PY_STAMP := $(VENV)/.installed
 ASSETS_STAMP := static/vendor/.installed
 
-.PHONY: install run serve test lint screenshots clean
+.PHONY: install run serve bench test lint screenshots clean
 
 install: $(PY_STAMP) $(ASSETS_STAMP)
 
@@ -38,10 +38,29 @@ run: install
 	$(FLASK) bootstrap
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# Production serving: gunicorn with gunicorn.conf.py (GUNICORN_BIND, GUNICORN_WORKERS, …
+# override it) on the database DATABASE_URL names, migrated first.
+serve: install
+	$(FLASK) db upgrade --directory migrations
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# Issue 6's figures against a fresh 100,000-user SQLite database (a few minutes; prints,
+# asserts nothing). wrk comes from Debian's packages when missing.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+bench: install
+	command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py
+
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m tests.browser.check_chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# A PNG of each screen under docs/screenshots/, taken in Chromium against a demo database.
+screenshots: install
+	$(BIN)/python -m tests.browser.check_chromium
+	$(BIN)/python -m tests.browser.screenshots
 
 lint: install
 	$(BIN)/ruff check .

@@ -59,6 +59,15 @@ def on_postgresql() -> bool:
 
 
 @pytest.fixture
+def empty_app(database_url):
+    """The app on an empty database with no tables: for tests of the migrations."""
+    app = create_app({"SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        yield app
+        db.engine.dispose()
+
+
+@pytest.fixture
 def app(database_url):
     app = create_app({
         "TESTING": True,

@@ -6,16 +6,8 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from webapp import create_app, search_index
+from webapp import search_index
 from webapp.extensions import db
-
-
-@pytest.fixture
-def empty_app(database_url):
-    app = create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": database_url})
-    with app.app_context():
-        yield app
-        db.engine.dispose()
 
 
 # Alembic cannot reflect expression indexes on SQLite and says so; the test below checks
@@ -49,3 +41,27 @@ def test_downgrade_to_nothing_and_back(empty_app):
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     upgrade()
     assert "users" in inspect(db.engine).get_table_names()
+
+
+def search_index_objects() -> set[tuple[str, str]]:
+    """The search index's own objects (FTS table and triggers, or the trigram index), each
+    with its definition, white space folded."""
+    if db.engine.dialect.name == "sqlite":
+        query = ("SELECT name, sql FROM sqlite_master WHERE name LIKE 'users_fts%' "
+                 "AND sql IS NOT NULL")
+    else:
+        query = ("SELECT indexname, indexdef FROM pg_indexes "
+                 "WHERE indexname = 'ix_users_search_text_trgm'")
+    with db.engine.connect() as connection:
+        return {(name, " ".join(sql.split())) for name, sql in connection.exec_driver_sql(query)}
+
+
+def test_migrated_and_created_databases_get_the_same_search_index(empty_app):
+    upgrade()
+    migrated = search_index_objects()
+    assert migrated
+    downgrade(revision="base")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE alembic_version")
+    db.create_all()
+    assert search_index_objects() == migrated

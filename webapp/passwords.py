@@ -1,5 +1,6 @@
 """The password rules of the spec, shared by every form that sets a password."""
 
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -40,16 +41,24 @@ def problems(password: str, username: str = "", email: str = "") -> list[str]:
     return found
 
 
+# scrypt at N=2^16 holds 64 MiB while it runs. One hash at a time per process keeps a
+# worker's peak at one such buffer however many of its threads log people in; on a small
+# VPS the CPU could not run two hashes faster anyway.
+_one_hash_at_a_time = threading.Lock()
+
+
 def hash_unlocked(password: str, method: str) -> str:
     """Hash a new password after ending the (read-only) transaction so far."""
     end_read_transaction()
-    return generate_password_hash(password, method=method)
+    with _one_hash_at_a_time:
+        return generate_password_hash(password, method=method)
 
 
 def check_unlocked(stored_hash: str, password: str) -> bool:
     """Check a password against its stored hash after ending the transaction so far."""
     end_read_transaction()
-    return check_password_hash(stored_hash, password)
+    with _one_hash_at_a_time:
+        return check_password_hash(stored_hash, password)
 
 
 def needs_rehash(stored_hash: str, method: str) -> bool:

@@ -1,9 +1,9 @@
 """The index behind user search: FTS5 trigrams on SQLite, pg_trgm on PostgreSQL.
 
 Both index `users.search_text` (see webapp.models.searchable_text), so a substring query of
-three or more characters finds its candidate rows without reading every user. One definition
-serves both ways a schema is made: `db.create_all()` (through the DDL events at the bottom)
-and migration 0002.
+three or more characters finds its candidate rows without reading every user. `db.create_all()`
+builds it through the DDL events at the bottom; migration 0002 holds a copy of these
+statements, and tests/test_migrations.py checks that the two stay alike.
 """
 
 from sqlalchemy import Connection, Select, column, event, table

@@ -3,7 +3,6 @@ import hashlib
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from .. import audit, passwords
 from ..extensions import db
@@ -39,7 +38,7 @@ def authenticate(username: str, password: str) -> User | None:
     correct = passwords.check_unlocked(stored_hash, password)
     if correct and active and passwords.needs_rehash(stored_hash, method):
         # Still between transactions: the new hash costs no lock either.
-        upgraded = generate_password_hash(password, method=method)
+        upgraded = passwords.hash_unlocked(password, method)
         user.update_quietly(password_hash=upgraded)
     if not correct or not active:
         record_failure(user, "Wrong password" if active else "Account disabled")

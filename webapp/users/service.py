@@ -172,14 +172,13 @@ COUNT_AHEAD = 500
 
 
 class AtLeast(int):
-    """A count that stopped early: the true number is this or more.
+    """A count that stopped early: the true number is this or more. As a number it is a
+    true lower bound, so comparisons such as `pages > 1` stay right; UserPage's labels
+    say "more than N" for it."""
 
-    As a number it is a true lower bound, so comparisons such as `pages > 1` stay right; it
-    prints as "more than N" (N one less), so a template showing it stays truthful as is.
-    """
 
-    def __str__(self) -> str:
-        return f"more than {int(self) - 1}"
+def count_label(count: int) -> str:
+    return f"more than {count - 1}" if isinstance(count, AtLeast) else str(count)
 
 
 def count_up_to(ids: Select, limit: int) -> int:
@@ -207,6 +206,14 @@ class UserPage:
     @property
     def pages(self) -> int:
         return page_count(self.total, self.per_page)
+
+    @property
+    def total_label(self) -> str:
+        return count_label(self.total)
+
+    @property
+    def pages_label(self) -> str:
+        return count_label(self.pages)
 
     @property
     def first_index(self) -> int:
