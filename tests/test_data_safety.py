@@ -320,3 +320,17 @@ def test_a_killed_server_leaves_no_half_written_user(server, root):
         assert user.id in created  # user and audit entry: both or neither
         assert user.password_hash.startswith("scrypt:") and user.search_text
         assert re.fullmatch(r"root|crash\d+x\d+", user.username)
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="pg_dump and pg_restore are PostgreSQL's")
+def test_backup_and_restore_commands_on_postgresql(runner, factory, account, admin, tmp_path):
+    copy = tmp_path / "nightly.dump"
+    result = runner.invoke(args=["backup", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert copy.stat().st_size > 0
+    factory.user(account, Role.AGENT, username="after_backup")
+    db.session.remove()
+    db.engine.dispose()  # pg_restore must not wait behind this test's open connections
+    result = runner.invoke(args=["restore", str(copy), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalars(select(User.username)).all() == ["boss"]
