@@ -7,7 +7,7 @@ from sqlalchemy import insert, inspect, select, text
 from tests.conftest import HTMX, on_postgresql
 from webapp.extensions import db
 from webapp.models import Role, User, searchable_text
-from webapp.users import service
+from webapp.users import listing
 
 QUERIES = [
     "ann", "ANN", "lee", "ann lee", "leeann", "smith", "support.io", "812 3456-7890", "+62812",
@@ -39,12 +39,12 @@ def people(factory, account, admin):
 def like_ids(account_id: int, query: str) -> list[int]:
     """The reference: the plain LIKE of search_filter over every user, newest first."""
     return list(db.session.scalars(
-        select(User.id).where(User.account_id == account_id, service.search_filter(query))
+        select(User.id).where(User.account_id == account_id, listing.search_filter(query))
         .order_by(User.id.desc())))
 
 
 def indexed_ids(account_id: int, query: str) -> list[int]:
-    return list(db.session.scalars(service.matching_ids(account_id, query)))
+    return list(db.session.scalars(listing.matching_ids(account_id, query)))
 
 
 def assert_index_agrees(account_id: int) -> None:
@@ -99,8 +99,8 @@ def explain(statement) -> list[str]:
 
 @pytest.mark.skipif(on_postgresql(), reason="FTS5 is SQLite's")
 def test_a_long_query_walks_the_fts_index_newest_first(account, people):
-    ids = service.matching_ids(account.id, "smith")
-    for plan in (explain(ids.limit(25)), explain(ids.limit(service.COUNT_AHEAD + 1))):
+    ids = listing.matching_ids(account.id, "smith")
+    for plan in (explain(ids.limit(25)), explain(ids.limit(listing.COUNT_AHEAD + 1))):
         assert plan[0].startswith("SCAN users_fts VIRTUAL TABLE"), plan
         assert not any(step.startswith("SCAN users") and "users_fts" not in step
                        for step in plan), plan  # no full scan of users
@@ -109,7 +109,7 @@ def test_a_long_query_walks_the_fts_index_newest_first(account, people):
 
 @pytest.mark.skipif(on_postgresql(), reason="FTS5 is SQLite's")
 def test_a_short_query_falls_back_to_the_accounts_rows(account, people):
-    plan = explain(service.matching_ids(account.id, "io"))
+    plan = explain(listing.matching_ids(account.id, "io"))
     assert not any("users_fts" in step for step in plan), plan
     assert any("ix_users_account_newest" in step for step in plan), plan
 
@@ -117,7 +117,7 @@ def test_a_short_query_falls_back_to_the_accounts_rows(account, people):
 @pytest.mark.skipif(not on_postgresql(), reason="pg_trgm is PostgreSQL's")
 def test_postgresql_can_serve_the_like_from_the_trigram_index(account, people):
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
-    sql = str(select(User.id).where(service.search_filter("smith"))
+    sql = str(select(User.id).where(listing.search_filter("smith"))
               .compile(db.engine, compile_kwargs={"literal_binds": True}))
     plan = "\n".join(db.session.scalars(text("EXPLAIN " + sql)))
     assert "ix_users_search_text_trgm" in plan, plan
@@ -126,7 +126,7 @@ def test_postgresql_can_serve_the_like_from_the_trigram_index(account, people):
 class TestCountingStopsEarly:
     @pytest.fixture
     def many(self, factory, account, admin, monkeypatch):
-        monkeypatch.setattr(service, "COUNT_AHEAD", 30)
+        monkeypatch.setattr(listing, "COUNT_AHEAD", 30)
         return [factory.user(account, username=f"agent{n:02}") for n in range(40)]
 
     def test_the_first_page_says_more_than(self, admin_client, many):
@@ -140,8 +140,8 @@ class TestCountingStopsEarly:
         assert "Showing 26–40 of 40 users" in fragment and "Page 2 of 2" in fragment
 
     def test_a_short_page_needs_no_count(self, account, many):
-        listing = service.list_users(account.id, "agent0")
-        assert listing.total == 10 and listing.total_is_exact and listing.pages == 1
+        page = listing.list_users(account.id, "agent0")
+        assert page.total == 10 and page.total_is_exact and page.pages == 1
 
 
 # -- the migration ---------------------------------------------------------------------------

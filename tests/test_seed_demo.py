@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from webapp.demo import DIVISIONS
 from webapp.extensions import db
 from webapp.models import Account, Role, User, searchable_text
-from webapp.users import service
+from webapp.users import listing
 
 
 def seed(runner, count=60, account="Demo", *extra):
@@ -55,8 +55,8 @@ def test_runs_never_clash_across_accounts_and_runs(runner, account):
 def test_demo_users_are_found_by_search(runner):
     seed(runner, 30)
     user = demo_users()[7]
-    listing = service.list_users(user.account_id, user.username)
-    assert [found.id for found in listing.users] == [user.id]
+    page = listing.list_users(user.account_id, user.username)
+    assert [found.id for found in page.users] == [user.id]
 
 
 def test_a_bad_account_name_writes_nothing(runner):

@@ -14,7 +14,7 @@ from ..auth.access import require_admin
 from ..extensions import db
 from ..forms import bounded_page, clean_text
 from ..models import User
-from . import bp, service
+from . import bp, listing, service
 from .forms import ChangePasswordForm, CreateUserForm, EditUserForm
 
 bp.before_request(require_admin)
@@ -43,9 +43,9 @@ def list_arguments() -> dict:
 
 def render_list():
     state = list_arguments()
-    listing = service.list_users(current_user.account_id,
-                                 per_page=current_app.config["USERS_PER_PAGE"], **state)
-    return htmx.render("users/index.html", "users/_list.html", listing=listing,
+    users = listing.list_users(current_user.account_id,
+                               per_page=current_app.config["USERS_PER_PAGE"], **state)
+    return htmx.render("users/index.html", "users/_list.html", listing=users,
                        query=state["query"], role=state["role"])
 
 
