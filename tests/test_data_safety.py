@@ -140,6 +140,9 @@ def test_simultaneous_guesses_cannot_slip_under_the_lockout(server, root):
     failures, locked_until = query_live(
         server, "SELECT failed_logins, locked_until FROM users WHERE username = 'guarded'")[0]
     assert failures >= 5 and locked_until is not None
+    checked = query_live(server, "SELECT count(*) FROM audit_entries WHERE target_name = "
+                                 "'guarded' AND details = 'Wrong password'")[0][0]
+    assert checked == 5  # the rest found the account locked, however many came at once
 
 
 def test_deleting_one_user_twice_at_once_is_no_500(server, root):

@@ -239,6 +239,35 @@ def test_failed_logins_do_not_make_an_open_edit_conflict(client, admin_client, a
     assert ann.version == version
 
 
+@asvs("3.3.1")
+@pytest.mark.parametrize("old_hash_method", [FAST_HASH, "pbkdf2:sha256:1000"])
+def test_a_password_changed_while_a_login_is_checked_wins(app, admin_client, ann, monkeypatch,
+                                                          old_hash_method):
+    from webapp import passwords
+
+    ann.password_hash = generate_password_hash(PASSWORD, method=old_hash_method)
+    db.session.commit()
+    ann_id = ann.id  # read now: the test's session must not start a transaction mid-login
+    real_needs_rehash = passwords.needs_rehash
+
+    def admin_changes_it_meanwhile(*args, **kwargs):
+        # Called right after the login's password check: the admin's change lands in the
+        # moment between that check and the login's own write.
+        changed = admin_client.post(f"/users/{ann_id}/password",
+                                    data={"new_password": NEW, "confirm_password": NEW})
+        assert changed.status_code == 302
+        return real_needs_rehash(*args, **kwargs)
+
+    monkeypatch.setattr(passwords, "needs_rehash", admin_changes_it_meanwhile)
+    thief = app.test_client()
+    response = thief.post("/login", data={"username": "ann", "password": PASSWORD})
+    assert response.status_code == 422
+    assert thief.get("/settings").status_code == 302
+    monkeypatch.setattr(passwords, "needs_rehash", real_needs_rehash)
+    db.session.refresh(ann)
+    assert ann.check_password(NEW) and not ann.check_password(PASSWORD)
+
+
 @asvs("2.2.1")
 def test_per_address_limit(client, ann):
     fail_login(client, username="nobody", times=throttle.ADDRESS_MAX_FAILURES)

@@ -3,7 +3,7 @@
 from flask import Flask, current_app, make_response, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import htmx
@@ -66,7 +66,7 @@ def handle_database_busy(error: OperationalError):
     return response
 
 
-def handle_changed_meanwhile(error: StaleDataError):
+def handle_changed_meanwhile(error: StaleDataError | ObjectDeletedError):
     """Someone else changed or deleted the same row between our read and our write."""
     db.session.rollback()
     return error_response(409, "Changed by someone else", CHANGED_MEANWHILE)
@@ -83,4 +83,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(OperationalError, handle_database_busy)
     app.register_error_handler(StaleDataError, handle_changed_meanwhile)
+    app.register_error_handler(ObjectDeletedError, handle_changed_meanwhile)
     app.register_error_handler(InternalServerError, handle_unexpected_error)

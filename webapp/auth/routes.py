@@ -24,26 +24,40 @@ def authenticate(username: str, password: str) -> User | None:
 
     Every refusal costs one password hash, so the answer time does not tell whether the
     username exists or the account is locked. Hashing happens between transactions, so a
-    flood of wrong passwords never holds the database's write lock.
+    flood of wrong passwords never holds the database's write lock; the attempt is counted
+    before it (see throttle.claim_attempt) and the row read again after it.
     """
     method = current_app.config["PASSWORD_HASH_METHOD"]
     user = find_user_by_username(username)
-    if user is None or throttle.is_locked(user):
+    if user is None:
         passwords.hash_unlocked(password, method)
-        audit.record(AuditAction.LOGIN_FAILED, account_id=user.account_id if user else None,
-                     target=user, target_name="" if user else unknown_name(username),
-                     details="Account locked" if user else "Unknown username")
+        audit.record(AuditAction.LOGIN_FAILED, account_id=None,
+                     target_name=unknown_name(username), details="Unknown username")
         return None
-    stored_hash, active = user.password_hash, user.is_active
+    user_id = user.id
+    stored_hash = throttle.claim_attempt(user)
+    if stored_hash is None:
+        passwords.hash_unlocked(password, method)
+        audit.record(AuditAction.LOGIN_FAILED, account_id=user.account_id, target=user,
+                     details="Account locked")
+        return None
+    db.session.commit()  # the attempt counts for every worker before the slow check
     correct = passwords.check_unlocked(stored_hash, password)
-    if correct and active and passwords.needs_rehash(stored_hash, method):
-        # Still between transactions: the new hash costs no lock either.
+    upgraded = None
+    if correct and passwords.needs_rehash(stored_hash, method):
         upgraded = passwords.hash_unlocked(password, method)
-        user.update_quietly(password_hash=upgraded)
-    if not correct or not active:
-        record_failure(user, "Wrong password" if active else "Account disabled")
+    # Read the user again: an admin may have changed the password, disabled or deleted
+    # the user while the hash ran, and the old password must not win that race.
+    user = db.session.get(User, user_id, with_for_update=True, populate_existing=True)
+    if user is None:
+        return None
+    if not correct or not user.is_active or user.password_hash != stored_hash:
+        record_failure(user, "Wrong password" if not correct else
+                       "Account disabled" if not user.is_active else "Password changed meanwhile")
         return None
     throttle.record_success(user)
+    if upgraded:
+        user.update_quietly(password_hash=upgraded)
     return user
 
 
@@ -54,10 +68,10 @@ def unknown_name(username: str) -> str:
 
 
 def record_failure(user: User, why: str) -> None:
-    locked = throttle.record_failure(user)
+    """Audit a failed attempt; throttle.claim_attempt has counted it already."""
     audit.record(AuditAction.LOGIN_FAILED, account_id=user.account_id, target=user,
                  details=why)
-    if locked:
+    if throttle.locked_by(user):
         audit.record(AuditAction.LOCKED_OUT, account_id=user.account_id, target=user,
                      details=f"After {user.failed_logins} failed logins")
 

@@ -11,7 +11,7 @@ from it until the window moves on; this covers guessing across many usernames.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import User, utcnow
@@ -31,28 +31,35 @@ def lock_duration(failures: int) -> timedelta | None:
     return min(FIRST_LOCK * 2 ** (failures - FREE_FAILURES), LONGEST_LOCK)
 
 
-def is_locked(user: User, now: datetime | None = None) -> bool:
-    return user.locked_until is not None and user.locked_until > (now or utcnow())
+def claim_attempt(user: User) -> str | None:
+    """Count this login attempt as a failure before its password is checked, and return the
+    password hash to check it against; None when the account is locked.
 
-
-def record_failure(user: User) -> bool:
-    """Count a failed login; True when this failure locks the account.
-
-    The count goes up in the database itself, so simultaneous guesses cannot overwrite
-    each other's count and slip under the lockout."""
-    failures = db.session.execute(
-        update(User).where(User.id == user.id)
-        .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins)
-    ).scalar_one()
+    Counting first (with the row locked, and committed before the slow hash) means that
+    simultaneous guesses each see the ones before them: the fifth one finds the account
+    locked, however many arrive at once. A correct password then undoes its own count.
+    """
+    row = db.session.execute(
+        select(User.failed_logins, User.locked_until, User.password_hash)
+        .where(User.id == user.id).with_for_update()
+    ).one()
+    now = utcnow()
+    if row.locked_until is not None and row.locked_until > now:
+        return None
+    failures = row.failed_logins + 1
     duration = lock_duration(failures)
-    if duration:
-        user.update_quietly(locked_until=utcnow() + duration)
-    return duration is not None
+    user.update_quietly(failed_logins=failures,
+                        locked_until=now + duration if duration else row.locked_until)
+    return row.password_hash
+
+
+def locked_by(user: User) -> bool:
+    """True when this (counted, failed) attempt is one that locked the account."""
+    return lock_duration(user.failed_logins) is not None
 
 
 def record_success(user: User) -> None:
-    if user.failed_logins or user.locked_until:
-        user.update_quietly(failed_logins=0, locked_until=None)
+    user.update_quietly(failed_logins=0, locked_until=None)
 
 
 def address_window_start() -> datetime:

@@ -14,7 +14,10 @@ def _other_active_admins(user: User) -> int:
     (PostgreSQL; SQLite's write transactions are serialized already), so that two admins
     removing each other at the same moment cannot both see the other one still there."""
     db.session.execute(
-        select(Account.id).where(Account.id == user.account_id).with_for_update())
+        select(Account.id).where(Account.id == user.account_id)
+        # FOR NO KEY UPDATE: still one admin check at a time, yet no conflict with the key
+        # share lock that inserting an audit entry (a foreign key to accounts) takes.
+        .with_for_update(key_share=True))
     return db.session.scalar(
         select(func.count(User.id)).where(
             User.account_id == user.account_id,
