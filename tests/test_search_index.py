@@ -5,6 +5,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import insert, inspect, select, text
 
 from tests.conftest import HTMX, on_postgresql
+from webapp import paging
 from webapp.extensions import db
 from webapp.models import Role, User, searchable_text
 from webapp.users import listing
@@ -100,7 +101,7 @@ def explain(statement) -> list[str]:
 @pytest.mark.skipif(on_postgresql(), reason="FTS5 is SQLite's")
 def test_a_long_query_walks_the_fts_index_newest_first(account, people):
     ids = listing.matching_ids(account.id, "smith")
-    for plan in (explain(ids.limit(25)), explain(ids.limit(listing.COUNT_AHEAD + 1))):
+    for plan in (explain(ids.limit(25)), explain(ids.limit(paging.COUNT_AHEAD + 1))):
         assert plan[0].startswith("SCAN users_fts VIRTUAL TABLE"), plan
         assert not any(step.startswith("SCAN users") and "users_fts" not in step
                        for step in plan), plan  # no full scan of users
@@ -126,7 +127,7 @@ def test_postgresql_can_serve_the_like_from_the_trigram_index(account, people):
 class TestCountingStopsEarly:
     @pytest.fixture
     def many(self, factory, account, admin, monkeypatch):
-        monkeypatch.setattr(listing, "COUNT_AHEAD", 30)
+        monkeypatch.setattr(paging, "COUNT_AHEAD", 30)
         return [factory.user(account, username=f"agent{n:02}") for n in range(40)]
 
     def test_the_first_page_says_more_than(self, admin_client, many):

@@ -56,7 +56,7 @@ def test_demo_users_are_found_by_search(runner):
     seed(runner, 30)
     user = demo_users()[7]
     page = listing.list_users(user.account_id, user.username)
-    assert [found.id for found in page.users] == [user.id]
+    assert [found.id for found in page.items] == [user.id]
 
 
 def test_a_bad_account_name_writes_nothing(runner):

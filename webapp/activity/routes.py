@@ -2,13 +2,14 @@
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Select, select
 
 from .. import htmx
 from ..auth.access import require_admin
 from ..extensions import db
 from ..forms import bounded_page
 from ..models import AuditEntry
+from ..paging import paginate
 from . import bp
 
 ENTRIES_PER_PAGE = 50
@@ -16,16 +17,16 @@ ENTRIES_PER_PAGE = 50
 bp.before_request(require_admin)
 
 
+def entries_with_ids(ids: Select) -> list[AuditEntry]:
+    return list(db.session.scalars(
+        select(AuditEntry).where(AuditEntry.id.in_(ids)).order_by(AuditEntry.id.desc())))
+
+
 @bp.get("")
 def index():
     """One page of the account's audit entries."""
-    in_account = AuditEntry.account_id == current_user.account_id
-    total = db.session.scalar(select(func.count(AuditEntry.id)).where(in_account))
-    pages = max(1, -(-total // ENTRIES_PER_PAGE))
-    page = min(bounded_page(request.args.get("page", 1, type=int)), pages)
-    entries = db.session.scalars(
-        select(AuditEntry).where(in_account).order_by(AuditEntry.id.desc())
-        .limit(ENTRIES_PER_PAGE).offset((page - 1) * ENTRIES_PER_PAGE)
-    ).all()
-    return htmx.render("activity/index.html", "activity/_list.html",
-                       entries=entries, page=page, pages=pages, total=total)
+    ids = (select(AuditEntry.id).where(AuditEntry.account_id == current_user.account_id)
+           .order_by(AuditEntry.id.desc()))
+    entries = paginate(ids, entries_with_ids,
+                       bounded_page(request.args.get("page", 1, type=int)), ENTRIES_PER_PAGE)
+    return htmx.render("activity/index.html", "activity/_list.html", entries=entries)

@@ -1,14 +1,14 @@
 """Finding users: search, the role filter, and paging through an account's users."""
 
 import re
-from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import search_index
 from ..extensions import db
 from ..models import Role, User
+from ..paging import Page, paginate
 
 LIKE_SPECIALS = re.compile(r"([\\%_])")
 PHONE_LIKE_QUERY = re.compile(r"^[+\d\s()-]+$")
@@ -60,97 +60,15 @@ def matching_ids(account_id: int, query: str = "", role: str = "") -> Select:
     return ids.order_by(User.id.desc())
 
 
-# Counting every match of a broad search costs as much as reading them all, and at 100,000
-# users that would dominate each request. So the count stops this many rows past the current
-# page; the list then says "more than N", and paging onward counts further.
-COUNT_AHEAD = 500
-
-
-class AtLeast(int):
-    """A count that stopped early: the true number is this or more. As a number it is a
-    true lower bound, so comparisons such as `pages > 1` stay right; UserPage's labels
-    say "more than N" for it."""
-
-
-def count_label(count: int) -> str:
-    return f"more than {count - 1}" if isinstance(count, AtLeast) else str(count)
-
-
-def count_up_to(ids: Select, limit: int) -> int:
-    """How many rows `ids` finds, or AtLeast(limit + 1): never reads more than that many."""
-    found = db.session.scalar(select(func.count()).select_from(ids.limit(limit + 1).subquery()))
-    return AtLeast(found) if found > limit else found
-
-
-def page_count(total: int, per_page: int) -> int:
-    pages = max(1, -(-total // per_page))
-    return AtLeast(pages) if isinstance(total, AtLeast) else pages
-
-
-@dataclass(frozen=True)
-class UserPage:
-    users: list[User]
-    total: int  # an AtLeast when counting stopped early
-    page: int
-    per_page: int
-
-    @property
-    def total_is_exact(self) -> bool:
-        return not isinstance(self.total, AtLeast)
-
-    @property
-    def pages(self) -> int:
-        return page_count(self.total, self.per_page)
-
-    @property
-    def total_label(self) -> str:
-        return count_label(self.total)
-
-    @property
-    def pages_label(self) -> str:
-        return count_label(self.pages)
-
-    @property
-    def first_index(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last_index(self) -> int:
-        return min(self.total, self.page * self.per_page)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def users_on_page(ids: Select, page: int, per_page: int) -> list[User]:
-    """The users of one page of `ids`, with their divisions.
-
-    The page's ids come first (however deep the page, an index-only walk), then just their
-    rows: reading whole rows only to skip them would cost far more.
-    """
-    on_page = ids.limit(per_page).offset((page - 1) * per_page)
+def users_with_ids(ids: Select) -> list[User]:
+    """The users whose ids `ids` selects, newest first, with their divisions."""
     return list(db.session.scalars(
-        select(User).where(User.id.in_(on_page))
+        select(User).where(User.id.in_(ids))
         .options(joinedload(User.division)).order_by(User.id.desc())
     ))
 
 
 def list_users(account_id: int, query: str = "", role: str = "", page: int = 1,
-               per_page: int = 25) -> UserPage:
+               per_page: int = 25) -> Page:
     """One page of the account's users matching the search, newest first."""
-    ids = matching_ids(account_id, query, role)
-    page = max(page, 1)
-    users = users_on_page(ids, page, per_page)
-    if len(users) < per_page and (users or page == 1):
-        # A page that is not full is the last one: its rows tell the total, no count needed.
-        return UserPage(users, (page - 1) * per_page + len(users), page, per_page)
-    total = count_up_to(ids, (page - 1) * per_page + COUNT_AHEAD)
-    if page > page_count(total, per_page):  # past the end: the last page, not an empty one
-        page = page_count(total, per_page)
-        users = users_on_page(ids, page, per_page)
-    return UserPage(users, total, page, per_page)
+    return paginate(matching_ids(account_id, query, role), users_with_ids, page, per_page)

@@ -1,0 +1,96 @@
+"""Paging through long lists without counting every row on every request."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+
+from .extensions import db
+
+# Counting every match of a broad search costs as much as reading them all, and at 100,000
+# rows that would dominate each request. So the count stops this many rows past the current
+# page; the list then says "more than N", and paging onward counts further.
+COUNT_AHEAD = 500
+
+
+class AtLeast(int):
+    """A count that stopped early: the true number is this or more. As a number it is a
+    true lower bound, so comparisons such as `pages > 1` stay right; Page's labels say
+    "more than N" for it."""
+
+
+def count_label(count: int) -> str:
+    return f"more than {count - 1}" if isinstance(count, AtLeast) else str(count)
+
+
+def count_up_to(ids: Select, limit: int) -> int:
+    """How many rows `ids` finds, or AtLeast(limit + 1): never reads more than that many."""
+    found = db.session.scalar(select(func.count()).select_from(ids.limit(limit + 1).subquery()))
+    return AtLeast(found) if found > limit else found
+
+
+def page_count(total: int, per_page: int) -> int:
+    pages = max(1, -(-total // per_page))
+    return AtLeast(pages) if isinstance(total, AtLeast) else pages
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int  # an AtLeast when counting stopped early
+    page: int
+    per_page: int
+
+    @property
+    def total_is_exact(self) -> bool:
+        return not isinstance(self.total, AtLeast)
+
+    @property
+    def pages(self) -> int:
+        return page_count(self.total, self.per_page)
+
+    @property
+    def total_label(self) -> str:
+        return count_label(self.total)
+
+    @property
+    def pages_label(self) -> str:
+        return count_label(self.pages)
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(ids: Select, load: Callable[[Select], list], page: int, per_page: int) -> Page:
+    """One page of the ordered id query `ids`; `load` turns one page of ids into its rows.
+
+    The page's ids come first (however deep the page, an index-only walk), then just their
+    rows: reading whole rows only to skip them would cost far more. A page past the end
+    shows the last page, not an empty one.
+    """
+    def rows_of(number: int) -> list:
+        return load(ids.limit(per_page).offset((number - 1) * per_page))
+
+    page = max(page, 1)
+    items = rows_of(page)
+    if len(items) < per_page and (items or page == 1):
+        # A page that is not full is the last one: its rows tell the total, no count needed.
+        return Page(items, (page - 1) * per_page + len(items), page, per_page)
+    total = count_up_to(ids, (page - 1) * per_page + COUNT_AHEAD)
+    if page > page_count(total, per_page):
+        page = page_count(total, per_page)
+        items = rows_of(page)
+    return Page(items, total, page, per_page)
