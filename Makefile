@@ -34,14 +34,14 @@ $(ASSETS_STAMP): package.json package-lock.json
 	touch $@
 
 run: install
-	$(FLASK) db upgrade --directory migrations
+	$(FLASK) db upgrade
 	$(FLASK) bootstrap
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Production serving: gunicorn with gunicorn.conf.py (GUNICORN_BIND, GUNICORN_WORKERS, …
 # override it) on the database DATABASE_URL names, migrated first.
 serve: install
-	$(FLASK) db upgrade --directory migrations
+	$(FLASK) db upgrade
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # Issue 6's figures against a fresh 100,000-user SQLite database (a few minutes; prints,

@@ -19,10 +19,6 @@ class BackupError(Exception):
     """A backup or restore that could not be done; the message says why."""
 
 
-def sqlite_path(engine: Engine) -> Path:
-    return Path(engine.url.database).resolve()
-
-
 def check_sqlite_file(path: Path) -> int:
     """Raise unless `path` is an intact SQLite database of this app; return its user count."""
     try:

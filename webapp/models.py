@@ -26,10 +26,6 @@ class Role(StrEnum):
     SUPERVISOR = "Supervisor"
     AGENT = "Agent"
 
-    @property
-    def needs_division(self) -> bool:
-        return self is not Role.ADMIN
-
 
 class Status(StrEnum):
     ACTIVE = "active"

@@ -39,6 +39,19 @@ def assert_tab_stays_inside(page: Page, presses: int, key: str = "Tab") -> None:
         assert page.evaluate(FOCUS_IN_TOP_DIALOG), f"{key} #{number + 1} left the dialog"
 
 
+def assert_dialog_keyboard_contract(page: Page, opener: Locator, dialog: Locator,
+                                    first: Locator, controls: int) -> None:
+    """Enter on `opener` opens `dialog` with focus on `first`; Tab and Shift+Tab stay inside
+    it; Escape closes it and gives focus back to `opener`."""
+    press_enter(page)
+    expect(first).to_be_focused()
+    assert_tab_stays_inside(page, controls)
+    assert_tab_stays_inside(page, controls, "Shift+Tab")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(opener).to_be_focused()
+
+
 def login_by_keyboard(page: Page, person) -> None:
     page.goto("/login")
     tab_to(page, page.get_by_label("Username"))
@@ -62,14 +75,9 @@ def test_create_dialog_by_keyboard(page: Page, problems, seed, admin):
 
     # Opens with focus on the first field; Tab and Shift+Tab stay inside; Escape closes it
     # and gives focus back to "+ Create User".
-    press_enter(page)
     dialog = page.get_by_role("dialog", name="Create User")
-    expect(dialog.get_by_label("First name", exact=True)).to_be_focused()
-    assert_tab_stays_inside(page, 16)
-    assert_tab_stays_inside(page, 16, "Shift+Tab")
-    page.keyboard.press("Escape")
-    expect(dialog).to_have_count(0)
-    expect(opener).to_be_focused()
+    assert_dialog_keyboard_contract(page, opener, dialog,
+                                    dialog.get_by_label("First name", exact=True), 16)
 
     # Again, and this time create a user with the keyboard alone.
     press_enter(page)
@@ -140,14 +148,8 @@ def test_row_actions_by_keyboard(page: Page, problems, seed, admin):
     expect(row.get_by_role("textbox", name="First name")).to_be_focused()
     change = row.get_by_role("button", name="Change Password")
     tab_to(page, change)
-    press_enter(page)
     dialog = page.get_by_role("dialog", name="Change Password")
-    expect(dialog.get_by_label("New password")).to_be_focused()
-    assert_tab_stays_inside(page, 6)
-    assert_tab_stays_inside(page, 6, "Shift+Tab")
-    page.keyboard.press("Escape")
-    expect(dialog).to_have_count(0)
-    expect(change).to_be_focused()
+    assert_dialog_keyboard_contract(page, change, dialog, dialog.get_by_label("New password"), 6)
 
     # And once more, saving a new password with the keyboard.
     press_enter(page)
@@ -170,13 +172,9 @@ def test_row_actions_by_keyboard(page: Page, problems, seed, admin):
     # focus to the trash button; then Delete for real.
     trash = row.get_by_role("button", name="Delete", exact=True)
     tab_to(page, trash)
-    press_enter(page)
     popup = page.get_by_role("dialog", name="Are you sure want to delete this data?")
-    expect(popup.get_by_role("button", name="Cancel")).to_be_focused()
-    assert_tab_stays_inside(page, 4)
-    page.keyboard.press("Escape")
-    expect(popup).to_have_count(0)
-    expect(trash).to_be_focused()
+    assert_dialog_keyboard_contract(page, trash, popup,
+                                    popup.get_by_role("button", name="Cancel"), 4)
     press_enter(page)
     expect(popup.get_by_role("button", name="Cancel")).to_be_focused()
     tab_to(page, popup.get_by_role("button", name="Delete", exact=True), limit=3)

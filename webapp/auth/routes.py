@@ -76,11 +76,9 @@ def record_failure(user: User, why: str) -> None:
                      details=f"After {user.failed_logins} failed logins")
 
 
-def note_address_lockout(since) -> None:
+def note_address_lockout(failures_before: int) -> None:
     """Write the moment an address reaches its limit of failed logins to the audit log."""
-    db.session.flush()
-    if audit.recent_failures_from(audit.client_address(), since) == \
-            throttle.ADDRESS_MAX_FAILURES:
+    if failures_before + 1 == throttle.ADDRESS_MAX_FAILURES:
         audit.record(AuditAction.LOCKED_OUT, account_id=None,
                      details=f"Address refused for {throttle.ADDRESS_WINDOW_MINUTES} minutes "
                              f"after {throttle.ADDRESS_MAX_FAILURES} failed logins")
@@ -93,14 +91,14 @@ def login():
         return redirect(url_for("settings.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        since = throttle.address_window_start()
-        if audit.recent_failures_from(audit.client_address(), since) >= \
-                throttle.ADDRESS_MAX_FAILURES:
+        failures = audit.recent_failures_from(audit.client_address(),
+                                              throttle.address_window_start())
+        if failures >= throttle.ADDRESS_MAX_FAILURES:
             form.form_errors.append(TOO_MANY_ATTEMPTS)
             return render_template("auth/login.html", form=form), 429
         user = authenticate(form.username.data, form.password.data)
         if user is None:
-            note_address_lockout(since)
+            note_address_lockout(failures)
             db.session.commit()  # keep the failure count and the audit entry
             form.form_errors.append(LOGIN_FAILED)
         else:
