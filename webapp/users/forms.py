@@ -5,30 +5,33 @@ import re
 from sqlalchemy import func, select
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import Email, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from .. import passwords
 from ..extensions import db
 from ..forms import AppForm, Required, strip
+from ..identity import normalize_email, normalize_phone, username_key
 from ..models import Role, Status, User
 from . import service
 
-USERNAME_PATTERN = r"^[A-Za-z0-9._-]{3,32}$"
-PHONE_SEPARATORS = re.compile(r"[\s-]")
-PHONE_PATTERN = re.compile(r"^\+?\d{8,15}$")
+# Checked on the stored form (identity.normalize_phone): ASCII digits, no separators.
+PHONE_PATTERN = re.compile(r"\+?[0-9]{8,15}")
 
 ROLE_CHOICES = [SelectChoice("", "Choose a role")] + [SelectChoice(role.value) for role in Role]
 STATUS_CHOICES = [SelectChoice(Status.ACTIVE.value, "Active"),
                   SelectChoice(Status.DISABLED.value, "Disabled")]
 
 
-def normalize_phone(value: str | None) -> str:
-    return PHONE_SEPARATORS.sub("", value or "")
-
-
-def lower(value):
-    return value.strip().lower() if isinstance(value, str) else value
+def email_filter(value):
+    """The address in its stored form, so the uniqueness check compares what is stored.
+    Text that is no address stays as typed, for the Email validator to refuse."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return normalize_email(strip(value))
+    except ValueError:
+        return strip(value)
 
 
 class UserFieldsForm(AppForm):
@@ -38,12 +41,9 @@ class UserFieldsForm(AppForm):
                              validators=[Required(), Length(max=64)])
     last_name = StringField("Last name", filters=[strip],
                             validators=[Optional(), Length(max=64)])
-    username = StringField("Username", filters=[strip], validators=[
-        Required(),
-        Regexp(USERNAME_PATTERN, message="Username must be 3–32 letters, digits, dots, "
-                                         "underscores or hyphens."),
-    ], render_kw={"autocomplete": "off", "spellcheck": "false"})
-    email = EmailField("Email", filters=[lower], validators=[
+    username = StringField("Username", filters=[strip], validators=[Required()],
+                           render_kw={"autocomplete": "off", "spellcheck": "false"})
+    email = EmailField("Email", filters=[email_filter], validators=[
         Required(), Length(max=254),
         Email(message="Email is not a valid email address.", check_deliverability=False),
     ], render_kw={"autocomplete": "off"})
@@ -61,7 +61,11 @@ class UserFieldsForm(AppForm):
         ]
 
     def validate_username(self, field):
-        taken = select(User.id).where(func.lower(User.username) == field.data.lower())
+        key = username_key(field.data)
+        if key is None:
+            raise ValidationError("Username must be 3–32 letters, digits, dots, underscores "
+                                  "or hyphens.")
+        taken = select(User.id).where(func.lower(User.username) == key)
         if self.user is not None:
             taken = taken.where(User.id != self.user.id)
         if db.session.scalar(taken) is not None:

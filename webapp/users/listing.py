@@ -7,11 +7,12 @@ from sqlalchemy.orm import joinedload
 
 from .. import search_index
 from ..extensions import db
+from ..identity import ascii_digits
 from ..models import Role, User
 from ..paging import Page, paginate
 
 LIKE_SPECIALS = re.compile(r"([\\%_])")
-PHONE_LIKE_QUERY = re.compile(r"^[+\d\s()-]+$")
+PHONE_LIKE_QUERY = re.compile(r"[+0-9\s()-]+")
 PHONE_NOISE = re.compile(r"[\s()-]")
 
 
@@ -20,14 +21,16 @@ def _like_pattern(text: str) -> str:
 
 
 def search_terms(query: str) -> list[str]:
-    """What a query looks for in search_text: itself case-folded, and when it looks like a
-    phone number also its digits alone, as phones are stored."""
+    """What a query looks for in search_text: itself case-folded; with any Unicode digits
+    (Arabic-Indic, full-width …) as ASCII digits, as phones are stored; and when it looks
+    like a phone number also its digits alone, without the separators phones lose."""
     folded = query.strip().casefold()
     terms = [folded]
-    if PHONE_LIKE_QUERY.fullmatch(folded):
-        digits = PHONE_NOISE.sub("", folded)
-        if digits and digits != folded:
-            terms.append(digits)
+    ascii_query = ascii_digits(folded)
+    if PHONE_LIKE_QUERY.fullmatch(ascii_query):
+        ascii_query = PHONE_NOISE.sub("", ascii_query) or ascii_query
+    if ascii_query != folded:
+        terms.append(ascii_query)
     return terms
 
 
