@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # sessions end by their token, see User.get_id
 
-    from . import activity, auth, commands, health, settings, users
+    from . import activity, auth, commands, demo, health, settings, users
     from .auth import access, sessions  # noqa: F401  (access registers the user loader)
 
     sessions.init_app(app)
@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     commands.init_app(app)
+    demo.init_app(app)
     return app
 
 

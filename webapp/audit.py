@@ -1,7 +1,6 @@
 """The audit log: one call per event, from every path that changes users or logs in."""
 
 from flask import has_request_context, request
-from sqlalchemy import func, select
 
 from .extensions import db
 from .models import AuditAction, AuditEntry, User
@@ -27,16 +26,6 @@ def record(action: AuditAction, *, account_id: int | None, actor: User | None = 
         details=details[:500],
         address=client_address(),
     ))
-
-
-def recent_failures_from(address: str, since) -> int:
-    return db.session.scalar(
-        select(func.count(AuditEntry.id)).where(
-            AuditEntry.address == address,
-            AuditEntry.action == AuditAction.LOGIN_FAILED,
-            AuditEntry.created_at >= since,
-        )
-    )
 
 
 def describe_changes(before: dict, after: dict) -> str:

@@ -1,4 +1,6 @@
-"""Command line: `flask --app wsgi create-admin | create-division | bootstrap`."""
+"""Command line: `flask --app wsgi create-admin | create-division | bootstrap | backup |
+restore`. Each change goes through the same service functions and write transactions as
+the web views, so a command waits for a busy server's write lock instead of failing."""
 
 import os
 import secrets
@@ -11,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from . import backup
+from .database import write_transaction
 from .extensions import db
 from .models import Account, Division, Role, User
 from .users import service
@@ -20,8 +23,8 @@ ACCOUNT_NAME_MAX = 64
 
 
 def fail(*problems: str) -> None:
-    """Print each problem and exit 1; nothing has been written."""
-    db.session.rollback()
+    """Print each problem and exit 1; nothing has been written (raised inside a write
+    transaction, it rolls that back)."""
     for problem in problems:
         click.echo(f"Error: {problem}", err=True)
     raise SystemExit(1)
@@ -41,22 +44,20 @@ def find_account(name: str) -> Account | None:
 def create_admin_user(account_name: str, username: str, email: str, password: str,
                       first_name: str) -> User:
     """Create the account if missing and an Admin in it, by the same rules as the web form."""
-    # Hashed first, before anything is written: hashing ends the transaction so far.
-    password_hash = service.hash_new_password(password)
-    account = find_account(account_name) or Account.create(account_name)
-    form = CreateUserForm(account, formdata=MultiDict({
-        "first_name": first_name, "username": username, "email": email,
-        "role": Role.ADMIN.value, "password": password, "confirm_password": password,
-    }), meta={"csrf": False})
-    if not form.validate():
-        fail(*[error for field in form for error in field.errors], *form.form_errors)
+    password_hash = service.hash_new_password(password)  # before the write transaction
     try:
-        db.session.flush()
-        user = service.add_user(account.id, form.user_fields(), password_hash, actor=None)
-        db.session.commit()
+        with write_transaction():
+            account = find_account(account_name) or Account.create(account_name)
+            form = CreateUserForm(account, formdata=MultiDict({
+                "first_name": first_name, "username": username, "email": email,
+                "role": Role.ADMIN.value, "password": password, "confirm_password": password,
+            }), meta={"csrf": False})
+            if not form.validate():
+                fail(*[error for field in form for error in field.errors], *form.form_errors)
+            db.session.flush()
+            return service.add_user(account.id, form.user_fields(), password_hash, actor=None)
     except IntegrityError:
         fail("Username or email is already taken.")
-    return user
 
 
 def ask_password() -> str:
@@ -84,20 +85,22 @@ def create_admin_command(account_name, username, email, password, first_name):
 @click.argument("name")
 def create_division_command(account_name, name):
     """Add a division to an existing account."""
-    account = find_account(checked_account_name(account_name))
-    if account is None:
-        fail(f'There is no account named "{account_name}".')
+    account_name = checked_account_name(account_name)
     name = name.strip()
     if not name or len(name) > 64:
         fail("Division name must be 1–64 characters.")
-    if any(division.name.lower() == name.lower() for division in account.divisions):
-        fail(f'Account "{account.name}" already has a division named "{name}".')
-    account.divisions.append(Division(name=name))
+    taken = f'Account "{account_name}" already has a division named "{name}".'
     try:
-        db.session.commit()
+        with write_transaction():
+            account = find_account(account_name)
+            if account is None:
+                fail(f'There is no account named "{account_name}".')
+            if any(division.name.lower() == name.lower() for division in account.divisions):
+                fail(taken)
+            account.divisions.append(Division(name=name))
     except IntegrityError:
-        fail(f'Account "{account.name}" already has a division named "{name}".')
-    click.echo(f'Created division "{name}" in account {account.name}.')
+        fail(taken)
+    click.echo(f'Created division "{name}" in account {account_name}.')
 
 
 @click.command("bootstrap")
@@ -136,8 +139,6 @@ def restore_command(path: Path, yes: bool):
 
 
 def init_app(app: Flask) -> None:
-    from .demo import seed_demo_command  # here: webapp.demo itself builds on this module
-
     for command in (create_admin_command, create_division_command, bootstrap_command,
-                    seed_demo_command, backup_command, restore_command):
+                    backup_command, restore_command):
         app.cli.add_command(command)

@@ -1,21 +1,126 @@
-"""How the app talks to SQLite: pragmas on every connection, and write transactions that
-take the write lock up front so that concurrent workers wait their turn instead of failing.
+"""How the app writes: every change goes through `write_transaction()`, which the service
+function making the change opens itself.
 
-Python's sqlite3 module opens a transaction lazily, at the first INSERT or UPDATE. A request
-that read first and then writes can then find that another worker wrote in between, and
-SQLite answers "database is locked" at once, without waiting. So SQLAlchemy issues BEGIN
-itself (the recipe in SQLAlchemy's SQLite documentation), and for requests that change
-something (any method but GET and HEAD) it is BEGIN IMMEDIATE: the request waits, up to
-the busy timeout, for the write lock before its first read, and then nothing can come
-between its checks and its writes.
+Web views, the command line (and later the API and the worker) call the same service
+functions, so they all get the same locking, whatever the HTTP method or the caller.
+
+SQLite: Python's sqlite3 module would open a transaction lazily, at the first INSERT or
+UPDATE. A change that read first and then writes could then find that another process wrote
+in between, and SQLite answers "database is locked" at once, without waiting. So SQLAlchemy
+issues BEGIN itself (the recipe in SQLAlchemy's SQLite documentation), and a write
+transaction begins with BEGIN IMMEDIATE: it waits, up to the busy timeout, for the write
+lock before its first read, and then nothing can come between its checks and its writes.
+Reads use a plain (deferred) BEGIN and never take the write lock.
+
+PostgreSQL: a write transaction is a plain transaction; the service functions lock the rows
+their rules depend on (SELECT … FOR UPDATE).
 """
 
-from flask import Flask, has_request_context, request
-from sqlalchemy import Engine, event
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import Flask
+from sqlalchemy import Engine, Index, UniqueConstraint, event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from .extensions import db
 
-READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+# True only while write_transaction() begins its transaction, so the "begin" event below
+# knows to take SQLite's write lock.
+_beginning_a_write: ContextVar[bool] = ContextVar("beginning_a_write", default=False)
+
+WRITING = "writing"  # session.info key: a write_transaction() is open on this session
+FLUSHED = "flushed_changes"  # session.info key: this transaction has sent changes
+
+
+@contextmanager
+def write_transaction() -> Iterator[Session]:
+    """Open a write transaction, commit it when the block ends, roll it back on an error.
+
+    A read-only transaction still open (a view's lookups) is ended first, so the write
+    starts from a fresh snapshot. Changes made before the block, flushed or not, are a
+    programming error, never committed as a side effect. Nested blocks join the outer one,
+    which commits.
+    """
+    session = db.session()  # the request's (or command's) Session itself
+    if session.info.get(WRITING):
+        yield session
+        return
+    end_read_transaction(session)
+    beginning = _beginning_a_write.set(True)
+    try:
+        session.connection()  # BEGIN (IMMEDIATE) now, before the block's first read
+    finally:
+        _beginning_a_write.reset(beginning)
+    session.info[WRITING] = True
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(WRITING, None)
+
+
+def in_write_transaction() -> bool:
+    return bool(db.session().info.get(WRITING))
+
+
+def end_read_transaction(session: Session) -> None:
+    """End the transaction so far, which must only have read."""
+    if session.new or session.dirty or session.deleted or session.info.get(FLUSHED):
+        raise RuntimeError("Changes were made outside write_transaction(); "
+                           "they are neither committed nor dropped silently.")
+    if session.in_transaction():
+        session.rollback()
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_changes(session: Session, flush_context) -> None:
+    session.info[FLUSHED] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_flushed_changes(session: Session) -> None:
+    session.info.pop(FLUSHED, None)
+
+
+def violated_unique_index(error: IntegrityError) -> str | None:
+    """The name of the unique index (or constraint) a write violated, or None.
+
+    PostgreSQL reports the name itself. SQLite names an index on an expression
+    ("index 'uq_users_username_lower'") but lists the columns of a plain one
+    ("users.email"); those columns identify the index in the models' metadata.
+    """
+    diagnostics = getattr(error.orig, "diag", None)
+    if diagnostics is not None:
+        return diagnostics.constraint_name
+    failed = re.fullmatch(r"UNIQUE constraint failed: (.+)", str(error.orig))
+    if failed is None:
+        return None
+    named = re.fullmatch(r"index '(.+)'", failed.group(1))
+    if named:
+        return named.group(1)
+    qualified = [name.split(".", 1) for name in failed.group(1).split(", ")]
+    return _unique_index_on(qualified[0][0], {column for _, column in qualified})
+
+
+def _unique_index_on(table_name: str, columns: set[str]) -> str | None:
+    table = db.metadata.tables.get(table_name)
+    if table is None:
+        return None
+    candidates = [*table.indexes, *table.constraints]
+    for candidate in candidates:
+        unique = isinstance(candidate, UniqueConstraint) or (
+            isinstance(candidate, Index) and candidate.unique)
+        if unique and {column.name for column in candidate.columns} == columns:
+            return candidate.name
+    return None
 
 
 def _pragmas(busy_timeout_ms: int) -> tuple[str, ...]:
@@ -29,19 +134,7 @@ def _pragmas(busy_timeout_ms: int) -> tuple[str, ...]:
 
 
 def _on_begin(connection) -> None:
-    writes = has_request_context() and request.method not in READ_ONLY_METHODS
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
-
-
-def end_read_transaction() -> None:
-    """End the transaction so far, which must only have read, so that slow work after it
-    (password hashing: 0.1–0.2 s of scrypt) holds no lock. A write request's transaction
-    holds SQLite's write lock from its first query; hashing inside it would make every
-    other worker's write wait behind the hash."""
-    session = db.session
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("end_read_transaction() with changes waiting to be written")
-    session.commit()
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _beginning_a_write.get() else "BEGIN")
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

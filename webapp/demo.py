@@ -11,14 +11,15 @@ import unicodedata
 from datetime import timedelta
 
 import click
-from flask import current_app
+from flask import Flask
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import generate_password_hash
 
 from .commands import checked_account_name, fail, find_account
+from .database import write_transaction
 from .extensions import db
 from .models import Account, Division, Role, Status, User, searchable_text, utcnow
+from .users.service import hash_new_password
 
 DIVISIONS = ("Sales", "Support", "Billing", "Onboarding", "Retention")
 BATCH = 5_000
@@ -118,22 +119,21 @@ def insert_users(connection: Connection, rows: list[dict]) -> None:
 
 def seed(account_name: str, count: int, rng: random.Random) -> Account:
     """Add `count` demo users (and the demo divisions) to the account, in one transaction."""
-    account = find_account(account_name) or Account.create(account_name)
-    division_ids = [division.id for division in divisions_for(account)]
     # Hashing 100,000 passwords with scrypt would take hours: every demo user shares one hash
     # of a random password that is thrown away, so nobody can log in as a demo user.
-    password_hash = generate_password_hash(secrets.token_urlsafe(24),
-                                           method=current_app.config["PASSWORD_HASH_METHOD"])
-    start, now = first_free_number(), utcnow()
-    connection = db.session.connection()
-    for batch_start in range(0, count, BATCH):
-        insert_users(connection, [
-            demo_row(rng, start + index, account.id, division_ids, password_hash,
-                     now - HISTORY * (count - index) / count)
-            for index in range(batch_start, min(batch_start + BATCH, count))
-        ])
-    db.session.commit()
-    return account
+    password_hash = hash_new_password(secrets.token_urlsafe(24))
+    with write_transaction():
+        account = find_account(account_name) or Account.create(account_name)
+        division_ids = [division.id for division in divisions_for(account)]
+        start, now = first_free_number(), utcnow()
+        connection = db.session.connection()
+        for batch_start in range(0, count, BATCH):
+            insert_users(connection, [
+                demo_row(rng, start + index, account.id, division_ids, password_hash,
+                         now - HISTORY * (count - index) / count)
+                for index in range(batch_start, min(batch_start + BATCH, count))
+            ])
+        return account
 
 
 @click.command("seed-demo")
@@ -151,3 +151,7 @@ def seed_demo_command(account_name, count, seed_value):
         fail("A demo username or email is already taken; nothing was added.")
     click.echo(f"Added {count:,} demo users to account {account.name} "
                f"in {time.perf_counter() - began:.1f} s.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)

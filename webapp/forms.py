@@ -3,7 +3,10 @@
 import re
 
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from wtforms.validators import StopValidation
+
+from .database import violated_unique_index
 
 
 class Required:
@@ -26,10 +29,6 @@ class Required:
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-# Far past any real list, and small enough that page * page size never overflows a query.
-LAST_PAGE = 100_000
-
-
 def clean_text(value: str) -> str:
     """Text as typed, without surrounding spaces or control characters (a NUL would be
     refused by PostgreSQL and end a search string early in SQLite's full-text index)."""
@@ -41,12 +40,23 @@ def strip(value):
     return clean_text(value) if isinstance(value, str) else value
 
 
-def bounded_page(page: int | None) -> int:
-    return min(max(page or 1, 1), LAST_PAGE)
-
-
 class AppForm(FlaskForm):
     """A form whose errors split into missing fields (inline) and problems (popup)."""
+
+    # The database's unique indexes this form's values may violate, by index name: the
+    # field at fault and its message. The form checks uniqueness itself; these cover a
+    # race that check lost, with the same words.
+    UNIQUE_INDEXES: dict[str, tuple[str, str]] = {}
+
+    def explain_integrity_error(self, error: IntegrityError) -> bool:
+        """Show a unique-index violation as this form's own error; False when it is not
+        one of this form's indexes (a bug, to be raised)."""
+        known = self.UNIQUE_INDEXES.get(violated_unique_index(error))
+        if known is None:
+            return False
+        field_name, message = known
+        getattr(self, field_name).errors.append(message)
+        return True
 
     def mark_missing(self, field) -> None:
         field.missing = True

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text, event, text, update
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, event, text, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -30,6 +30,13 @@ class Role(StrEnum):
 class Status(StrEnum):
     ACTIVE = "active"
     DISABLED = "disabled"
+
+
+def code_column(enum: type[StrEnum], length: int) -> Enum:
+    """A StrEnum kept as its value in a plain VARCHAR and loaded back as the enum, so code
+    compares with members rather than strings; an unknown value is refused on flush."""
+    return Enum(enum, native_enum=False, create_constraint=False, length=length,
+                validate_strings=True, values_callable=lambda members: [m.value for m in members])
 
 
 DEFAULT_DIVISION = "General"
@@ -86,11 +93,11 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     # Stored normalized: an optional "+" and digits only.
     phone: Mapped[str] = mapped_column(String(16), default="")
-    role: Mapped[Role] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(code_column(Role, 16))
     division_id: Mapped[int | None] = mapped_column(
         ForeignKey("divisions.id", ondelete="RESTRICT"), index=True
     )
-    status: Mapped[Status] = mapped_column(String(16), default=Status.ACTIVE)
+    status: Mapped[Status] = mapped_column(code_column(Status, 16), default=Status.ACTIVE)
     password_hash: Mapped[str] = mapped_column(String(255))
     # Part of the login cookie; replacing it ends every session of this user.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
@@ -183,8 +190,6 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
     __table_args__ = (
         Index("ix_audit_entries_account_newest", "account_id", "id"),
-        # Per-address login throttling counts recent failures from one address.
-        Index("ix_audit_entries_address_recent", "address", "action", "created_at"),
         NEVER_REUSE_IDS,
     )
 
@@ -192,7 +197,7 @@ class AuditEntry(db.Model):
     # None for a failed login with an unknown username: it belongs to no account.
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"))
-    action: Mapped[AuditAction] = mapped_column(String(32))
+    action: Mapped[AuditAction] = mapped_column(code_column(AuditAction, 32))
     actor_id: Mapped[int | None]
     actor_name: Mapped[str] = mapped_column(String(64), default="")
     target_id: Mapped[int | None]
@@ -200,3 +205,28 @@ class AuditEntry(db.Model):
     details: Mapped[str] = mapped_column(String(500), default="")
     address: Mapped[str] = mapped_column(String(45), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AttemptOutcome(StrEnum):
+    FAILED = "failed"
+    SUCCEEDED = "succeeded"
+
+
+class LoginAttempt(db.Model):
+    """One login attempt, written before its password is checked (outcome None meanwhile),
+    so that simultaneous guesses each see the ones in flight before them: the login
+    throttle (webapp.auth.throttle) counts these rows per address and per user."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_address_started", "address", "started_at"),
+        Index("ix_login_attempts_user_outcome", "user_id", "outcome"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(45))
+    # None for a username that does not exist, and after the user is deleted.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    outcome: Mapped[AttemptOutcome | None] = mapped_column(code_column(AttemptOutcome, 16))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)

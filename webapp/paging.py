@@ -11,6 +11,13 @@ from .extensions import db
 # rows that would dominate each request. So the count stops this many rows past the current
 # page; the list then says "more than N", and paging onward counts further.
 COUNT_AHEAD = 500
+# Far past any real list, and small enough that page * page size never overflows a query.
+LAST_PAGE = 100_000
+
+
+def bounded_page(page: int | None) -> int:
+    """A page number from a URL, within 1..LAST_PAGE."""
+    return min(max(page or 1, 1), LAST_PAGE)
 
 
 class AtLeast(int):

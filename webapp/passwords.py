@@ -6,7 +6,7 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .database import end_read_transaction
+from .database import in_write_transaction
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -47,16 +47,23 @@ def problems(password: str, username: str = "", email: str = "") -> list[str]:
 _one_hash_at_a_time = threading.Lock()
 
 
-def hash_unlocked(password: str, method: str) -> str:
-    """Hash a new password after ending the (read-only) transaction so far."""
-    end_read_transaction()
+def _refuse_inside_a_write() -> None:
+    # 0.1–0.2 s of scrypt inside a write transaction would make every other writer wait
+    # behind it (SQLite's write lock); hash first, then open the transaction.
+    if in_write_transaction():
+        raise RuntimeError("Password hashing inside write_transaction(); hash before it.")
+
+
+def hash_password(password: str, method: str) -> str:
+    """A new hash of `password`; call it before opening the write transaction."""
+    _refuse_inside_a_write()
     with _one_hash_at_a_time:
         return generate_password_hash(password, method=method)
 
 
-def check_unlocked(stored_hash: str, password: str) -> bool:
-    """Check a password against its stored hash after ending the transaction so far."""
-    end_read_transaction()
+def check_password(stored_hash: str, password: str) -> bool:
+    """Whether `password` matches `stored_hash`; call it outside any write transaction."""
+    _refuse_inside_a_write()
     with _one_hash_at_a_time:
         return check_password_hash(stored_hash, password)
 

@@ -7,9 +7,8 @@ from sqlalchemy import Select, select
 from .. import htmx
 from ..auth.access import require_admin
 from ..extensions import db
-from ..forms import bounded_page
 from ..models import AuditEntry
-from ..paging import paginate
+from ..paging import bounded_page, paginate
 from . import bp
 
 ENTRIES_PER_PAGE = 50

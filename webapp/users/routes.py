@@ -4,16 +4,17 @@ Each URL renders the whole page for a plain request and just the piece htmx swap
 htmx request (see webapp.htmx).
 """
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import htmx
 from ..auth.access import require_admin
-from ..extensions import db
-from ..forms import bounded_page, clean_text
+from ..forms import clean_text
 from ..models import User
+from ..paging import bounded_page
+from ..views import finished, get_or_404
 from . import bp, listing, service
 from .forms import ChangePasswordForm, CreateUserForm, EditUserForm
 
@@ -22,14 +23,6 @@ bp.before_request(require_admin)
 USERS_CHANGED = "users-changed"
 USER_CREATED = "user-created"
 CLOSE_DIALOG = "close-dialog"
-
-
-def get_user_or_404(user_id: int) -> User:
-    """The user with this id in the current admin's account; any other id is a 404."""
-    user = service.user_in_account(current_user.account_id, user_id)
-    if user is None:
-        abort(404)
-    return user
 
 
 def list_arguments() -> dict:
@@ -47,32 +40,6 @@ def render_list():
                                per_page=current_app.config["USERS_PER_PAGE"], **state)
     return htmx.render("users/index.html", "users/_list.html", listing=users,
                        query=state["query"], role=state["role"])
-
-
-def finished(message: str, *events: str, status: int = 204):
-    """Success: a whole page goes back to the list with the message; htmx gets the message
-    as a toast and the events (close the dialog, refresh the list) in HX-Trigger."""
-    if not htmx.is_partial_request():
-        flash(message, "success")
-        return redirect(url_for("users.index"))
-    response = current_app.make_response(("", status))
-    for event in events:
-        htmx.trigger(response, event)
-    return htmx.toast(response, message)
-
-
-def integrity_problem(form, error: IntegrityError) -> None:
-    """Turn a unique-index violation (a race the form check lost) into the form's own error."""
-    db.session.rollback()
-    # Both databases name the violated index: SQLite as "users.email" or the index name,
-    # PostgreSQL as the constraint name.
-    message = str(error.orig)
-    if "uq_users_email" in message or "users.email" in message:
-        form.email.errors.append("Email is already taken.")
-    elif "uq_users_username_lower" in message:
-        form.username.errors.append("Username is already taken.")
-    else:
-        raise error
 
 
 @bp.get("")
@@ -96,25 +63,26 @@ def create():
         try:
             service.create_user(current_user.account_id, form.user_fields(),
                                 form.password.data, current_user)
-            db.session.commit()
         except IntegrityError as error:
-            integrity_problem(form, error)
+            if not form.explain_integrity_error(error):
+                raise
         else:
-            return finished("User created", CLOSE_DIALOG, USER_CREATED, status=201)
+            return finished("User created", url_for("users.index"), CLOSE_DIALOG,
+                            USER_CREATED, status=201)
     return htmx.render("users/new.html", "users/_create_form.html", 422, form=form)
 
 
 @bp.get("/<id:user_id>")
 def show(user_id: int):
     """One user's row: what "Cancel" on an inline edit goes back to."""
-    user = get_user_or_404(user_id)
+    user = get_or_404(User, user_id)
     return htmx.render("users/show.html", "users/_row.html", user=user)
 
 
 @bp.get("/<id:user_id>/edit")
 def edit(user_id: int):
     """The inline edit form of one row (a page of its own without htmx)."""
-    user = get_user_or_404(user_id)
+    user = get_or_404(User, user_id)
     form = EditUserForm.filled_from(current_user.account, user, current_user)
     return htmx.render("users/edit.html", "users/_row_form.html", form=form, user=user)
 
@@ -122,19 +90,18 @@ def edit(user_id: int):
 @bp.post("/<id:user_id>")
 def update(user_id: int):
     """Save an inline edit, unless the user changed since the edit began (409)."""
-    user = get_user_or_404(user_id)
+    user = get_or_404(User, user_id)
     form = EditUserForm(current_user.account, user, current_user)
     if form.validate_on_submit():
-        if form.version.data != user.version:
-            return render_conflict(form, user)
         try:
-            service.update_user(user, form.user_fields(), current_user)
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            return render_conflict(form, get_user_or_404(user_id))
+            service.update_user(user, form.user_fields(), current_user, form.version.data)
+        except (service.EditConflict, StaleDataError):
+            return render_conflict(form, get_or_404(User, user_id))
+        except service.RuleBroken as broken:
+            form.form_errors.append(str(broken))
         except IntegrityError as error:
-            integrity_problem(form, error)
+            if not form.explain_integrity_error(error):
+                raise
         else:
             if not htmx.is_partial_request():
                 flash("Changes saved", "success")
@@ -159,7 +126,7 @@ def render_conflict(form: EditUserForm, current: User):
 @bp.get("/<id:user_id>/password")
 def password(user_id: int):
     """The change-password dialog (a page of its own without htmx)."""
-    user = get_user_or_404(user_id)
+    user = get_or_404(User, user_id)
     return htmx.render("users/password.html", "users/_password_dialog.html",
                        form=ChangePasswordForm(user), user=user)
 
@@ -167,12 +134,11 @@ def password(user_id: int):
 @bp.post("/<id:user_id>/password")
 def change_password(user_id: int):
     """Store a new password and end every session of that user."""
-    user = get_user_or_404(user_id)
+    user = get_or_404(User, user_id)
     form = ChangePasswordForm(user)
     if form.validate_on_submit():
         service.change_password(user, form.new_password.data, current_user)
-        db.session.commit()
-        return finished("Password changed", CLOSE_DIALOG)
+        return finished("Password changed", url_for("users.index"), CLOSE_DIALOG)
     return htmx.render("users/password.html", "users/_password_form.html", 422,
                        form=form, user=user)
 
@@ -180,7 +146,7 @@ def change_password(user_id: int):
 @bp.get("/<id:user_id>/delete")
 def confirm_delete(user_id: int):
     """Ask "Are you sure want to delete this data?", or say why this user cannot go."""
-    user = get_user_or_404(user_id)
+    user = get_or_404(User, user_id)
     return htmx.render("users/delete.html", "users/_delete_dialog.html", user=user,
                        problem=service.delete_problem(current_user, user))
 
@@ -188,11 +154,10 @@ def confirm_delete(user_id: int):
 @bp.post("/<id:user_id>/delete")
 def delete(user_id: int):
     """Delete the user, unless a rule forbids it (then 422 with the reason)."""
-    user = get_user_or_404(user_id)
-    problem = service.delete_problem(current_user, user)
-    if problem:
+    user = get_or_404(User, user_id)
+    try:
+        service.delete_user(user, current_user)
+    except service.RuleBroken as broken:
         return htmx.render("users/delete.html", "users/_delete_dialog.html", 422,
-                           user=user, problem=problem)
-    service.delete_user(user, current_user)
-    db.session.commit()
-    return finished("User deleted", CLOSE_DIALOG, USERS_CHANGED)
+                           user=user, problem=str(broken))
+    return finished("User deleted", url_for("users.index"), CLOSE_DIALOG, USERS_CHANGED)

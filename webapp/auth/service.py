@@ -1,0 +1,153 @@
+"""Logging in and out, as service functions: each write opens its own write transaction,
+and every password hash runs between transactions, never holding a lock."""
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from .. import audit, passwords
+from ..database import write_transaction
+from ..extensions import db
+from ..identity import username_key
+from ..models import AuditAction, User, new_session_token
+from . import throttle
+from .throttle import Verdict
+
+# How long an attempt waits for attempts in flight (see throttle.Verdict.WAIT) to finish,
+# and how often it asks again. Checks take a fraction of a second each.
+WAIT_FOR_ATTEMPTS_SECONDS = 10
+ASK_AGAIN_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None = None
+    address_refused: bool = False
+
+
+def find_user_by_username(typed: str) -> User | None:
+    """The user with this username, compared as the unique index compares them."""
+    key = username_key(typed)
+    if key is None:
+        return None
+    return db.session.scalar(select(User).where(func.lower(User.username) == key))
+
+
+def authenticate(username: str, password: str, address: str) -> LoginResult:
+    """Log in: the active, unlocked user with these credentials, or a refusal.
+
+    Every refusal costs one password hash, so the answer time does not tell whether the
+    username exists or the account is locked. The attempt is written down before the hash
+    (see throttle) and the user read again after it: an admin may change the password,
+    disable or delete the user meanwhile, and the old password must not win that race.
+    """
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    user = find_user_by_username(username)
+    claim = _claim(address, user)
+    if claim.verdict is Verdict.ADDRESS_REFUSED:
+        return LoginResult(address_refused=True)
+    if claim.verdict is not Verdict.CHECK:
+        passwords.hash_password(password, method)  # the same cost as a real check
+        _record_refusal(claim.verdict, user, username)
+        return LoginResult()
+    if claim.password_hash is None:  # no such user
+        passwords.hash_password(password, method)
+        _finish_unknown(claim.attempt_id, username, address)
+        return LoginResult()
+    correct = passwords.check_password(claim.password_hash, password)
+    upgraded = None
+    if correct and passwords.needs_rehash(claim.password_hash, method):
+        upgraded = passwords.hash_password(password, method)
+    return LoginResult(_finish(claim, user.id, correct, upgraded, address))
+
+
+def _claim(address: str, user: User | None) -> throttle.Claim:
+    """Claim the attempt, waiting while attempts in flight may decide it."""
+    user_id = user.id if user else None
+    give_up_at = time.monotonic() + WAIT_FOR_ATTEMPTS_SECONDS
+    while True:
+        with write_transaction():
+            if user_id is not None:
+                user = db.session.get(User, user_id)
+            claim = throttle.claim_attempt(address, user)
+            throttle.forget_old_attempts()
+        if claim.verdict is not Verdict.WAIT:
+            return claim
+        if time.monotonic() > give_up_at:
+            return claim
+        time.sleep(ASK_AGAIN_SECONDS)
+
+
+def _finish(claim: throttle.Claim, user_id: int, correct: bool, upgraded: str | None,
+            address: str) -> User | None:
+    with write_transaction():
+        user = db.session.get(User, user_id, with_for_update=True, populate_existing=True)
+        succeeded = (user is not None and correct and user.is_active
+                     and user.password_hash == claim.password_hash)
+        locked = throttle.finish_attempt(claim.attempt_id, user, succeeded)
+        if user is None:
+            return None
+        if not succeeded:
+            _record_failure(user, "Wrong password" if not correct else
+                            "Account disabled" if not user.is_active else
+                            "Password changed meanwhile", locked)
+            _note_address_limit(address)
+            return None
+        if upgraded:
+            user.update_quietly(password_hash=upgraded)
+        audit.record(AuditAction.LOGIN, account_id=user.account_id, actor=user, target=user)
+        return user
+
+
+def _finish_unknown(attempt_id: int, username: str, address: str) -> None:
+    with write_transaction():
+        throttle.finish_attempt(attempt_id, None, succeeded=False)
+        audit.record(AuditAction.LOGIN_FAILED, account_id=None,
+                     target_name=unknown_name(username), details="Unknown username")
+        _note_address_limit(address)
+
+
+REFUSAL_DETAILS = {Verdict.LOCKED: "Account locked",
+                   Verdict.WAIT: "Too many attempts at once"}
+
+
+def _record_refusal(verdict: Verdict, user: User | None, username: str) -> None:
+    with write_transaction():
+        if user is None:
+            audit.record(AuditAction.LOGIN_FAILED, account_id=None,
+                         target_name=unknown_name(username), details=REFUSAL_DETAILS[verdict])
+        else:
+            audit.record(AuditAction.LOGIN_FAILED, account_id=user.account_id, target=user,
+                         details=REFUSAL_DETAILS[verdict])
+
+
+def _record_failure(user: User, why: str, locked: bool) -> None:
+    audit.record(AuditAction.LOGIN_FAILED, account_id=user.account_id, target=user,
+                 details=why)
+    if locked:
+        audit.record(AuditAction.LOCKED_OUT, account_id=user.account_id, target=user,
+                     details=f"After {user.failed_logins} failed logins")
+
+
+def _note_address_limit(address: str) -> None:
+    """Write the moment an address reaches its limit of failed logins to the audit log."""
+    if throttle.address_failures(address) == throttle.ADDRESS_MAX_FAILURES:
+        audit.record(AuditAction.LOCKED_OUT, account_id=None,
+                     details=f"Address refused for {throttle.ADDRESS_WINDOW_MINUTES} minutes "
+                             f"after {throttle.ADDRESS_MAX_FAILURES} failed logins")
+
+
+def unknown_name(username: str) -> str:
+    """How the audit log names a username that does not exist: people type their password
+    into the username field, so only a short fingerprint is kept, never the text."""
+    return "unknown #" + hashlib.sha256(username.encode()).hexdigest()[:10]
+
+
+def log_out(user: User) -> None:
+    """End this user's sessions everywhere: every copy of the login cookie stops working."""
+    with write_transaction():
+        user.update_quietly(session_token=new_session_token())
+        audit.record(AuditAction.LOGOUT, account_id=user.account_id, actor=user, target=user)
