@@ -1,0 +1,123 @@
+"""A broken database, a hostile request or a confused proxy still gets one of our own
+answers: error pages that need neither the database nor a sane request, limits on what a
+request may carry, /healthz that tells the truth, and a database file only we can read."""
+
+import json
+import sqlite3
+import time
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import HTMX, PASSWORD, on_postgresql
+from tests.live import free_port
+from webapp.extensions import db
+
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
+                    "X-Frame-Options")
+sqlite_only = pytest.mark.skipif(on_postgresql(), reason="SQLite's own files and locks")
+
+
+def assert_our_error(response, status: int, words: str) -> None:
+    """Our error page (or for htmx our toast), with our headers and no internals."""
+    assert response.status_code == status, response.text[:500]
+    for header in SECURITY_HEADERS:
+        assert header in response.headers, header
+    if response.request.headers.get("HX-Request"):
+        assert response.text == ""
+        toast = json.loads(response.headers["HX-Trigger"])["toast"]
+        assert words in toast["message"] and toast["level"] == "error"
+    else:
+        assert response.mimetype == "text/html"
+        assert words in response.text and 'href="/"' in response.text
+        assert "Traceback" not in response.text and "csrf_token" not in response.text
+
+
+def logged_in_cookie(client) -> str:
+    client.post("/login", data={"username": "boss", "password": PASSWORD})
+    return client.get_cookie("session").value
+
+
+def database_rows() -> dict:
+    """Every row of every table: to show that a request changed nothing at all."""
+    db.session.expire_all()
+    with db.engine.connect() as connection:
+        return {table.name: sorted(map(tuple, connection.execute(select(table))), key=repr)
+                for table in db.metadata.sorted_tables}
+
+
+# -- 1. Error pages need neither the database nor a sane request ------------------------------
+
+@sqlite_only
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_a_busy_database_is_a_503_for_whole_pages_too(app, other_app, admin, headers):
+    busy_app = other_app(SQLITE_BUSY_TIMEOUT_MS=100)
+    client = busy_app.test_client()
+    logged_in_cookie(client)
+    holder = sqlite3.connect(db.engine.url.database)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        started = time.monotonic()
+        response = client.post("/logout", headers=headers)
+        elapsed = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert_our_error(response, 503, "try again")
+    assert response.headers["Retry-After"] == "2"
+    assert elapsed < 2  # one wait for the lock, not one more for each attempt at a page
+
+
+def down_database_urls(tmp_path) -> dict[str, str]:
+    return {
+        "sqlite-missing-directory": f"sqlite:///{tmp_path}/missing/app.sqlite3",
+        "postgresql-refusing": f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none",
+    }
+
+
+@pytest.mark.parametrize("down", ["sqlite-missing-directory", "postgresql-refusing"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_a_database_that_is_down_is_a_503_for_a_logged_in_user(other_app, admin, tmp_path,
+                                                               down, headers):
+    cookie = logged_in_cookie(other_app().test_client())
+    down_app = other_app(SQLALCHEMY_DATABASE_URI=down_database_urls(tmp_path)[down])
+    client = down_app.test_client()
+    client.set_cookie("session", cookie)
+    response = client.get("/users", headers=headers)
+    assert_our_error(response, 503, "try again")
+    assert response.headers["Retry-After"] == "2"
+    assert_our_error(client.post("/logout", headers=headers), 503, "try again")
+
+
+@sqlite_only
+def test_a_database_file_that_is_not_a_database_is_our_500_page(other_app, admin, tmp_path):
+    cookie = logged_in_cookie(other_app().test_client())
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"not a database " * 1000)
+    client = other_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{junk}").test_client()
+    client.set_cookie("session", cookie)
+    assert_our_error(client.get("/users"), 500, "Something went wrong")
+    assert_our_error(client.get("/users", headers=HTMX), 500, "Nothing was changed")
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_a_malformed_host_header_is_a_400(other_app, headers):
+    # Werkzeug cannot IDNA-encode "x.." (an empty label), so Flask has no URL adapter for
+    # this request: an error page that builds its links with url_for() fails in turn.
+    client = other_app().test_client()
+    response = client.get("/login", headers={"Host": "x.."} | headers)
+    assert_our_error(response, 400, "could not be understood")
+
+
+def test_an_error_before_any_view_is_our_500_page(other_app, admin):
+    app = other_app()
+
+    @app.before_request
+    def break_everything():
+        raise RuntimeError("secret internals")
+
+    client = app.test_client()
+    client.set_cookie("session", "forged")
+    response = client.get("/users")
+    assert_our_error(response, 500, "Something went wrong")
+    assert "secret internals" not in response.text
