@@ -121,3 +121,18 @@ def test_an_error_before_any_view_is_our_500_page(other_app, admin):
     response = client.get("/users")
     assert_our_error(response, 500, "Something went wrong")
     assert "secret internals" not in response.text
+
+
+# -- 2. Request size ----------------------------------------------------------------------------
+
+def test_the_request_size_limit_is_one_mebibyte(app):
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_an_oversized_post_is_refused_with_413(client, admin, headers):
+    before = database_rows()
+    response = client.post("/login", headers=headers, data={
+        "username": "boss", "password": "x" * (8 * 1024 * 1024)})
+    assert_our_error(response, 413, "too large")
+    assert database_rows() == before

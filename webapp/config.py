@@ -57,3 +57,7 @@ class Config:
     # every response.
     SESSION_REFRESH_EACH_REQUEST = False
     USERS_PER_PAGE = 25
+    # The largest request body read (413 beyond it, before anything is read or parsed).
+    # Every form here is a few kilobytes, so 1 MiB is plenty; a later upload such as a CSV
+    # import can raise it for its own route with request.max_content_length.
+    MAX_CONTENT_LENGTH = 1024 * 1024
