@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from tests.conftest import FAST_HASH, HTMX, PASSWORD, csrf_token_from
+from tests.conftest import FAST_HASH, HTMX, PASSWORD, Auth, csrf_token_from
 from webapp.auth import throttle
 from webapp.extensions import db
 from webapp.models import AuditAction, AuditEntry, Role, Status, User, utcnow
@@ -112,6 +112,17 @@ def test_logout_rejects_a_replayed_cookie(app, client, auth, ann):
     assert replay_after(app, client, auth, auth.logout).status_code == 302
 
 
+def save_status(browser, user: User, status: Status) -> None:
+    """Change the user's status through the admin's inline edit form, as an admin does."""
+    fields = {"first_name": user.first_name, "last_name": user.last_name,
+              "username": user.username, "email": user.email, "phone": user.phone,
+              "role": str(user.role), "division": str(user.division_id or ""),
+              "status": str(status), "version": str(user.version)}
+    response = browser.post(f"/users/{user.id}",
+                            data={f"user-{user.id}-{name}": v for name, v in fields.items()})
+    assert response.status_code == 302, response.text
+
+
 @asvs("3.3.1")
 @pytest.mark.parametrize("change", ["password", "disable", "delete"])
 def test_admin_changes_end_every_session_of_the_user(app, client, auth, ann, admin, change):
@@ -123,13 +134,18 @@ def test_admin_changes_end_every_session_of_the_user(app, client, auth, ann, adm
             admin_browser.post(f"/users/{ann.id}/password",
                                data={"new_password": NEW, "confirm_password": NEW})
         elif change == "disable":
-            ann.status = Status.DISABLED
-            ann.end_sessions()
-            db.session.commit()
+            # Enabled again at once: while disabled, the status alone refuses her cookie, so
+            # only a cookie still dead afterwards shows that disabling replaced the token.
+            save_status(admin_browser, ann, Status.DISABLED)
+            save_status(admin_browser, ann, Status.ACTIVE)
         else:
             admin_browser.post(f"/users/{ann.id}/delete")
 
     assert replay_after(app, client, auth, act).status_code == 302
+    if change == "disable":  # she is active again: a new login works, the old cookie not
+        fresh = app.test_client()
+        Auth(fresh).login(username="ann")
+        assert fresh.get("/settings").status_code == 200
 
 
 @asvs("3.3.2")
