@@ -1,7 +1,7 @@
 """Odd and hostile input gets a clear answer, never a 500 (on SQLite and PostgreSQL)."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import HTMX
 from webapp.extensions import db
@@ -15,19 +15,31 @@ def agent(factory, account, admin):
     return factory.user(account, Role.AGENT, username="ann")
 
 
-@pytest.mark.parametrize("path", [
-    "/users?page=99999999999999999999", "/users?page=400000000000000000", "/users?page=-5",
-    "/users?page=abc", "/users?q=a%00b", "/users?q=%00%00%00", "/users?q=" + "x" * 10_000,
-    "/users?role=%00", "/users?q=%22%27*%5C%25_", "/activity?page=99999999999999999999",
-    "/users/2147483648", "/users/99999999999999999999999/edit", "/users/0/delete",
+@pytest.mark.parametrize("path, status", [
+    # Odd paging, search and filter values are clamped or ignored: the list still answers.
+    ("/users?page=99999999999999999999", 200), ("/users?page=400000000000000000", 200),
+    ("/users?page=-5", 200), ("/users?page=abc", 200), ("/users?q=a%00b", 200),
+    ("/users?q=%00%00%00", 200), ("/users?q=" + "x" * 10_000, 200), ("/users?role=%00", 200),
+    ("/users?q=%22%27*%5C%25_", 200), ("/activity?page=99999999999999999999", 200),
+    # Ids no row can have name no user.
+    ("/users/2147483648", 404), ("/users/99999999999999999999999/edit", 404),
+    ("/users/0/delete", 404),
 ])
-def test_odd_urls(admin_client, agent, path):
+def test_odd_urls(admin_client, agent, path, status):
     for headers in ({}, HTMX):
-        assert admin_client.get(path, headers=headers).status_code in {200, 404}, path
+        assert admin_client.get(path, headers=headers).status_code == status, path
 
 
-def test_huge_ids_in_posts_are_refused(admin_client):
-    assert admin_client.post("/users/2147483648/delete").status_code in {404, 405}
+@pytest.mark.xfail(strict=True, reason=(
+    "405: when the id converter refuses a value, Werkzeug reports the GET rule on the same "
+    "path as a method that would match, though a GET of that URL is a 404"))
+@pytest.mark.parametrize("path", [
+    "/users/2147483648", "/users/2147483648/password", "/users/2147483648/delete",
+    "/users/0/delete",
+])
+def test_huge_ids_in_posts_are_refused(admin_client, path):
+    # No such user, whatever the method: a 405 would claim the URL exists for a GET.
+    assert admin_client.post(path).status_code == 404
 
 
 def test_control_characters_in_fields_are_dropped(admin_client, account):
@@ -55,17 +67,19 @@ def test_odd_login_names(client, admin, username):
     assert response.status_code == 422
 
 
-@pytest.mark.parametrize("changes", [
-    {"version": "abc"}, {"version": ""}, {"version": "99999999999999999999"},
-    {"role": "\x00"}, {"division": "abc"}, {"status": "gone"},
+@pytest.mark.parametrize("changes, status", [
+    ({"version": "abc"}, 422), ({"version": ""}, 422),
+    # A well-formed version that is not the current one: the edit did not start from it.
+    ({"version": "99999999999999999999"}, 409),
+    ({"role": "\x00"}, 422), ({"division": "abc"}, 422), ({"status": "gone"}, 422),
 ])
-def test_odd_edit_forms(admin_client, agent, changes):
+def test_odd_edit_forms(admin_client, agent, changes, status):
     data = {"first_name": "Ann", "username": "ann", "email": "ann@example.com",
             "role": "Agent", "division": str(agent.division_id), "status": "active",
             "version": "1"} | changes
     response = admin_client.post(f"/users/{agent.id}", headers=HTMX,
                                  data={f"user-{agent.id}-{k}": v for k, v in data.items()})
-    assert response.status_code in {409, 422}
+    assert response.status_code == status
     db.session.refresh(agent)
     assert agent.version == 1
 
@@ -74,4 +88,6 @@ def test_form_bytes_that_are_not_utf8(admin_client, agent):
     response = admin_client.post("/users", headers=HTMX | {
         "Content-Type": "application/x-www-form-urlencoded"},
         data=b"first_name=%ff%fe&username=\xff\xfe&email=x")
-    assert response.status_code in {400, 422}
+    # Werkzeug decodes the bytes with U+FFFD in their place: an invalid form, answered as one.
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count(User.id))) == 2
