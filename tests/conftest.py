@@ -12,7 +12,9 @@ from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Account, Division, Role, User
 
-# The real scrypt cost is checked in test_passwords.py; elsewhere a cheap one keeps tests fast.
+# The real scrypt cost is checked in
+# test_security.py::test_default_hash_is_scrypt_with_n_at_least_2_16;
+# elsewhere a cheap one keeps tests fast.
 FAST_HASH = "scrypt:1024:8:1"
 PASSWORD = "correct horse battery staple"
 
