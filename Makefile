@@ -52,8 +52,13 @@ bench: install
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(BIN)/python bench/run.py
 
+# Debian's Chromium drives the browser tests: installed when missing, as bench installs wrk.
+# Where that cannot work (no apt-get, no sudo, no network), check_chromium says what to do.
 test: install
 	$(BIN)/ruff check .
+	[ -x "$${CHROMIUM_PATH:-/usr/lib/chromium/chromium}" ] || ! command -v apt-get >/dev/null || \
+		{ $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || true
 	$(BIN)/python -m tests.browser.check_chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -1,7 +1,10 @@
-"""Stop `make test` with a clear instruction when Chromium is missing or broken.
+"""Stop `make test` with a clear instruction when Chromium is still missing or broken.
 
-Run as `python -m tests.browser.check_chromium`: exit 0 when the browser the tests use
-answers `--version`, else print what to do and exit 1. Browser tests are never skipped.
+`make test` first installs Debian's chromium package when the binary is missing; this is the
+check after that, for where it could not (no apt-get, no sudo, no network, a CHROMIUM_PATH
+that points nowhere). Run as `python -m tests.browser.check_chromium`: exit 0 when the
+browser the tests use answers `--version`, else print what to do and exit 1. Browser tests
+are never skipped.
 """
 
 import os
