@@ -2,6 +2,7 @@
 answers: error pages that need neither the database nor a sane request, limits on what a
 request may carry, /healthz that tells the truth, and a database file only we can read."""
 
+import io
 import json
 import sqlite3
 import time
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from tests.conftest import HTMX, PASSWORD, on_postgresql
 from tests.live import free_port
 from webapp.extensions import db
+from webapp.models import Role
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
                     "X-Frame-Options")
@@ -136,3 +138,60 @@ def test_an_oversized_post_is_refused_with_413(client, admin, headers):
         "username": "boss", "password": "x" * (8 * 1024 * 1024)})
     assert_our_error(response, 413, "too large")
     assert database_rows() == before
+
+
+# -- 3. State-changing requests take form-encoded bodies only -----------------------------------
+
+WRONG_BODIES = ["json-object", "json-list", "json-string", "multipart-file", "text",
+                "no-content-type"]
+
+
+def wrong_body(kind: str) -> dict:
+    """The test client's arguments for a body of this kind (made anew: files get closed)."""
+    return {
+        "json-object": {"json": {"username": "boss", "password": 0}},
+        "json-list": {"json": ["boss", "x"]},
+        "json-string": {"json": "boss"},
+        "multipart-file": {"data": {"username": "boss",
+                                    "password": (io.BytesIO(b"pw"), "pw.txt")}},
+        "text": {"data": "username=boss", "content_type": "text/plain"},
+        "no-content-type": {"data": b"username=boss&password=x"},
+    }[kind]
+
+
+@pytest.fixture
+def agent(factory, account, admin):
+    return factory.user(account, Role.AGENT, username="ann")
+
+
+@pytest.mark.parametrize("body", WRONG_BODIES)
+def test_a_login_with_a_body_that_is_not_a_form_is_415_and_not_counted(client, admin, body,
+                                                                      caplog):
+    before = database_rows()
+    response = client.post("/login", **wrong_body(body))
+    assert_our_error(response, 415, "form")
+    assert database_rows() == before  # no failed login counted, no audit entry
+    refused = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("/login" in line and "ontent" in line for line in refused), refused
+
+
+@pytest.mark.parametrize("body", WRONG_BODIES)
+@pytest.mark.parametrize("path", ["/users", "/users/{id}", "/users/{id}/password"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_user_forms_refuse_bodies_that_are_not_forms(admin_client, agent, body, path, headers):
+    before = database_rows()
+    response = admin_client.post(path.format(id=agent.id), headers=headers,
+                                 **wrong_body(body))
+    assert_our_error(response, 415, "form")
+    assert database_rows() == before
+
+
+def test_a_post_without_a_body_is_still_a_post(admin_client, agent):
+    assert admin_client.post(f"/users/{agent.id}/delete", headers=HTMX).status_code == 204
+    assert admin_client.post("/logout").status_code == 302
+
+
+def test_the_kind_of_body_is_checked_before_the_csrf_token(app, client, admin):
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post("/login", json={"username": "boss"}).status_code == 415
+    assert client.post("/login", data={"username": "boss"}).status_code == 400  # no token
