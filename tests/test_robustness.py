@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tests.conftest import HTMX, PASSWORD, on_postgresql
 from tests.live import free_port
+from webapp.auth.sessions import IDLE_TIMEOUT_SECONDS
 from webapp.extensions import db
 from webapp.models import Role
 
@@ -195,3 +196,33 @@ def test_the_kind_of_body_is_checked_before_the_csrf_token(app, client, admin):
     app.config["WTF_CSRF_ENABLED"] = True
     assert client.post("/login", json={"username": "boss"}).status_code == 415
     assert client.post("/login", data={"username": "boss"}).status_code == 400  # no token
+
+
+# -- 4, 5. Where anonymous and timed-out visitors are sent -------------------------------------
+
+@pytest.mark.parametrize("current_url", ["http://[::1", "//[", "http://x:99999",
+                                         "http://localhost:99999/users"])
+def test_a_malformed_hx_current_url_still_sends_htmx_to_login(client, current_url):
+    response = client.get("/users", headers=HTMX | {"HX-Current-URL": current_url})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login?next=/settings"
+
+
+def test_logging_out_after_the_idle_timeout_ends_on_a_page_not_a_405(client, admin):
+    logged_in_cookie(client)
+    with client.session_transaction() as session:
+        session["seen_at"] = int(time.time()) - IDLE_TIMEOUT_SECONDS - 60
+    response = client.post("/logout")
+    assert response.status_code == 302
+    login_page = response.headers["Location"]
+    assert login_page == "/login"  # no next: the browser would GET it after logging in
+    response = client.post(login_page, data={"username": "boss", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_a_timed_out_get_still_returns_to_its_page(client, admin):
+    logged_in_cookie(client)
+    with client.session_transaction() as session:
+        session["seen_at"] = int(time.time()) - IDLE_TIMEOUT_SECONDS - 60
+    assert client.get("/users?q=ann").headers["Location"] == "/login?next=/users?q%3Dann"

@@ -24,16 +24,25 @@ def load_user(cookie_id: str) -> User | None:
 
 @login_manager.unauthorized_handler
 def send_to_login():
-    """Anonymous visitors go to the login page; htmx is told to navigate, not to swap it in."""
+    """Anonymous visitors go to the login page; htmx is told to navigate, not to swap it in.
+
+    After the login the browser GETs `next`, so only a GET's own URL may be it: a POST to
+    /logout with an expired session came back as GET /logout, a 405.
+    """
     if htmx.is_partial_request():
         login_url = url_for("auth.login", next=_page_the_browser_shows())
         return htmx.redirect(make_response("", 401), login_url)
+    if request.method not in {"GET", "HEAD"}:
+        return redirect(url_for("auth.login"))
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def _page_the_browser_shows() -> str:
     """The path of the page behind an htmx request, whose own URL may be only a fragment."""
-    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    try:
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    except ValueError:  # e.g. "http://[::1": no browser sends that, so no page to return to
+        return url_for("settings.index")
     if not current.path or (current.netloc and current.netloc != request.host):
         return url_for("settings.index")
     return f"{current.path}?{current.query}" if current.query else current.path
