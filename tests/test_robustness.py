@@ -8,13 +8,14 @@ import sqlite3
 import time
 
 import pytest
+from flask import request, url_for
 from sqlalchemy import select
 
 from tests.conftest import HTMX, PASSWORD, on_postgresql
 from tests.live import free_port
 from webapp.auth.sessions import IDLE_TIMEOUT_SECONDS
 from webapp.extensions import db
-from webapp.models import Role
+from webapp.models import AuditEntry, Role
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
                     "X-Frame-Options")
@@ -226,3 +227,26 @@ def test_a_timed_out_get_still_returns_to_its_page(client, admin):
     with client.session_transaction() as session:
         session["seen_at"] = int(time.time()) - IDLE_TIMEOUT_SECONDS - 60
     assert client.get("/users?q=ann").headers["Location"] == "/login?next=/users?q%3Dann"
+
+
+# -- 6. Proxy headers ------------------------------------------------------------------------------
+
+def test_behind_a_proxy_only_the_client_address_and_scheme_come_from_it(other_app, admin):
+    app = other_app(PROXY_COUNT=1)
+
+    @app.get("/test-where")
+    def where():
+        return {"address": request.remote_addr, "root": request.script_root,
+                "login": url_for("auth.login", _external=True)}
+
+    client = app.test_client()
+    forged = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https",
+              "X-Forwarded-Host": "evil.example", "X-Forwarded-Prefix": "/evil"}
+    assert client.get("/test-where", headers=forged).json == {
+        "address": "203.0.113.7", "root": "", "login": "https://localhost/login"}
+    assert client.get("/", headers=forged).headers["Location"] == "/settings"
+    response = client.post("/login", headers=forged,
+                           data={"username": "boss", "password": PASSWORD})
+    assert response.headers["Location"] == "/settings"
+    addresses = set(db.session.scalars(select(AuditEntry.address)))
+    assert addresses == {"203.0.113.7"}

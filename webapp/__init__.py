@@ -67,11 +67,18 @@ class DatabaseIdConverter(IntegerConverter):
 
 def trust_proxy_headers(app: Flask) -> None:
     """Behind nginx or Caddy, take the client address and scheme from their X-Forwarded-*
-    headers; PROXY_COUNT says how many proxies to trust (0, the default, trusts none)."""
+    headers; PROXY_COUNT says how many proxies to trust (0, the default, trusts none).
+
+    Only -For and -Proto: a proxy that does not set X-Forwarded-Host or -Prefix itself
+    (nginx does not by default) passes on whatever the client wrote there, which would
+    choose the host and path prefix of every URL the app builds. The site's name comes from
+    the Host header the proxy forwards (Caddy keeps the browser's; nginx needs
+    `proxy_set_header Host $host`).
+    """
     proxies = app.config["PROXY_COUNT"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
-                                x_host=proxies, x_prefix=proxies)
+                                x_host=0, x_prefix=0)
     else:
         app.before_request(warn_of_an_untrusted_proxy)
 
