@@ -35,6 +35,31 @@ class TestChangePassword:
         page = admin_client.get(f"/users/{agent.id}/password")
         assert "<html" in page.text and "<dialog data-modal id=\"password-dialog\"" not in page.text
 
+    def test_another_users_password_needs_no_current_password(self, admin_client, agent):
+        fragment = admin_client.get(f"/users/{agent.id}/password", headers=HTMX)
+        assert "Current password" not in fragment.text
+
+    @pytest.mark.asvs("2.1.6")
+    @pytest.mark.parametrize("current, status, message", [
+        ("", 422, "Current password field is required"),
+        ("not my password at all", 422, "Current password is not right."),
+        (PASSWORD, 204, None),
+    ])
+    def test_ones_own_password_needs_the_current_one(self, admin_client, admin, current,
+                                                     status, message):
+        dialog = admin_client.get(f"/users/{admin.id}/password", headers=HTMX)
+        assert ">Current password</label>" in dialog.text
+        old_hash = admin.password_hash
+        response = admin_client.post(f"/users/{admin.id}/password", headers=HTMX, data={
+            "current_password": current, "new_password": NEW, "confirm_password": NEW})
+        assert response.status_code == status, response.text
+        db.session.refresh(admin)
+        if message:
+            assert message in response.text
+            assert admin.password_hash == old_hash
+        else:
+            assert admin.check_password(NEW)
+
     def test_save_stores_a_new_hash_and_ends_every_session(self, admin_client, agent,
                                                           agent_client):
         old_hash = agent.password_hash
@@ -57,8 +82,9 @@ class TestChangePassword:
         assert admin_client.get("/users").status_code == 200
 
     def test_changing_your_own_password_logs_you_out_too(self, admin_client, admin):
-        admin_client.post(f"/users/{admin.id}/password",
-                          data={"new_password": NEW, "confirm_password": NEW})
+        changed = admin_client.post(f"/users/{admin.id}/password", data={
+            "current_password": PASSWORD, "new_password": NEW, "confirm_password": NEW})
+        assert changed.status_code == 302
         assert admin_client.get("/users").status_code == 302
 
     def test_required_fields(self, admin_client, agent):

@@ -17,9 +17,14 @@ def is_partial_request() -> bool:
 
 def render(page_template: str, fragment_template: str, status: int = 200,
            **context) -> Response:
-    """Render the fragment for htmx requests and the whole page for anything else."""
-    template = fragment_template if is_partial_request() else page_template
-    return make_response(render_template(template, **context), status)
+    """Render the fragment for htmx requests and the whole page for anything else.
+
+    Both get `as_page`: a fragment shared by the two (a dialog, a form) renders as a section
+    of a whole page when it is true, and as the piece htmx swaps in when it is false.
+    """
+    as_page = not is_partial_request()
+    template = page_template if as_page else fragment_template
+    return make_response(render_template(template, as_page=as_page, **context), status)
 
 
 def trigger(response: Response, event: str, detail: object = None) -> Response:

@@ -157,19 +157,35 @@ class EditUserForm(UserFieldsForm):
 
 
 class ChangePasswordForm(AppForm):
+    # Asked only when people change their own password (ASVS 2.1.6): a session left open
+    # on a shared screen must not be enough to take over the account.
+    current_password = PasswordField("Current password", validators=[Required()],
+                                     render_kw={"autocomplete": "current-password"})
     new_password = PasswordField("New password", validators=[Required()],
                                  render_kw={"autocomplete": "new-password"})
     confirm_password = PasswordField("Confirm password", validators=[Required()],
                                      render_kw={"autocomplete": "new-password"})
 
-    def __init__(self, user: User, **kwargs):
+    def __init__(self, user: User, actor: User, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        if user.id != actor.id:
+            del self.current_password
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        return check_new_password(self, self.new_password, self.confirm_password,
-                                  self.user.username, self.user.email) and valid
+        valid = check_new_password(self, self.new_password, self.confirm_password,
+                                   self.user.username, self.user.email) and valid
+        return self._current_password_is_right() and valid
+
+    def _current_password_is_right(self) -> bool:
+        field = getattr(self, "current_password", None)
+        if field is None or getattr(field, "missing", False):
+            return True
+        if passwords.check_password(self.user.password_hash, field.data):
+            return True
+        self.form_errors.append("Current password is not right.")
+        return False
 
 
 def check_new_password(form, password, confirmation, username: str, email: str) -> bool:

@@ -128,14 +128,14 @@ def password(user_id: int):
     """The change-password dialog (a page of its own without htmx)."""
     user = get_or_404(User, user_id)
     return htmx.render("users/password.html", "users/_password_dialog.html",
-                       form=ChangePasswordForm(user), user=user)
+                       form=ChangePasswordForm(user, current_user), user=user)
 
 
 @bp.post("/<id:user_id>/password")
 def change_password(user_id: int):
     """Store a new password and end every session of that user."""
     user = get_or_404(User, user_id)
-    form = ChangePasswordForm(user)
+    form = ChangePasswordForm(user, current_user)
     if form.validate_on_submit():
         service.change_password(user, form.new_password.data, current_user)
         return finished("Password changed", url_for("users.index"), CLOSE_DIALOG)
