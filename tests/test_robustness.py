@@ -4,7 +4,9 @@ request may carry, /healthz that tells the truth, and a database file only we ca
 
 import io
 import json
+import os
 import sqlite3
+import stat
 import time
 
 import pytest
@@ -13,6 +15,7 @@ from sqlalchemy import select
 
 from tests.conftest import HTMX, PASSWORD, on_postgresql
 from tests.live import free_port
+from webapp import create_app
 from webapp.auth.sessions import IDLE_TIMEOUT_SECONDS
 from webapp.extensions import db
 from webapp.models import AuditEntry, Role
@@ -250,3 +253,48 @@ def test_behind_a_proxy_only_the_client_address_and_scheme_come_from_it(other_ap
     assert response.headers["Location"] == "/settings"
     addresses = set(db.session.scalars(select(AuditEntry.address)))
     assert addresses == {"203.0.113.7"}
+
+
+# -- 8. The SQLite database file is private --------------------------------------------------------
+
+def mode_of(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@sqlite_only
+def test_a_new_database_file_and_its_companions_are_private(tmp_path):
+    path = tmp_path / "new.sqlite3"
+    app = create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    assert mode_of(path) == 0o600  # before SQLAlchemy ever connected
+    with app.app_context():
+        db.create_all()
+        with db.engine.connect():  # in WAL mode: -wal and -shm exist now
+            assert {mode_of(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")} == {0o600}
+        db.engine.dispose()
+
+
+@sqlite_only
+def test_an_existing_readable_database_file_is_made_private(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute("PRAGMA journal_mode = WAL")
+    old.execute("CREATE TABLE kept (x)")
+    old.commit()  # -wal and -shm stay while this connection is open
+    try:
+        for name in (path, f"{path}-wal", f"{path}-shm"):
+            os.chmod(name, 0o644)
+        create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+        assert {mode_of(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")} == {0o600}
+    finally:
+        old.close()
+
+
+@sqlite_only
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_database_file_of_another_user_is_left_alone(tmp_path):
+    path = tmp_path / "theirs.sqlite3"
+    sqlite3.connect(path).close()
+    os.chmod(path, 0o644)
+    os.chown(path, 65534, 65534)
+    create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    assert mode_of(path) == 0o644

@@ -6,7 +6,7 @@ from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import database, errors, security
+from . import database, errors, security, sqlite_files
 from .config import Config, default_database_url, load_secret_key
 from .extensions import csrf, db, login_manager, migrate
 
@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
+    sqlite_files.keep_database_private(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A server's connections can drop while pooled; a local file's cannot.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True} | app.config[
