@@ -65,3 +65,44 @@ def test_migrated_and_created_databases_get_the_same_search_index(empty_app):
         connection.exec_driver_sql("DROP TABLE alembic_version")
     db.create_all()
     assert search_index_objects() == migrated
+
+
+def add_user_row(connection, number: int, email: str, phone: str = "") -> None:
+    connection.exec_driver_sql(
+        "INSERT INTO users (account_id, first_name, last_name, username, email, phone, role, "
+        "status, password_hash, session_token, search_text, failed_logins, version, "
+        "created_at) VALUES (1, 'Old', 'Row', ?, ?, ?, 'Admin', 'active', 'x', ?, '', 0, 1, "
+        "'2026-01-01 00:00:00')".replace("?", "%s" if db.engine.dialect.name != "sqlite"
+                                          else "?"),
+        (f"old{number}", email, phone, f"token{number}"))
+
+
+def upgrade_with_old_rows(rows: list[tuple[str, str]]) -> None:
+    upgrade(revision="0004")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO accounts (name, created_at) VALUES ('Old', '2026-01-01 00:00:00')")
+        for number, (email, phone) in enumerate(rows):
+            add_user_row(connection, number, email, phone)
+    upgrade()
+
+
+def test_old_emails_and_phones_are_put_in_their_stored_form(empty_app):
+    upgrade_with_old_rows([("owner@ｅｘａｍｐｌｅ.com", "+٦٢٨١٢٣٤٥٦٧٨٩"),
+                           ("x@xn--exmple-cua.com", ""), ("plain@example.com", "+628123")])
+    with db.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT email, phone, search_text FROM users ORDER BY id").all()
+    assert [(email, phone) for email, phone, _ in rows] == [
+        ("owner@example.com", "+628123456789"), ("x@exämple.com", ""),
+        ("plain@example.com", "+628123")]
+    assert "owner@example.com" in rows[0][2] and "+628123456789" in rows[0][2]
+
+
+def test_emails_that_are_one_address_stop_the_migration_with_their_ids(empty_app, capfd):
+    with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits 1
+        upgrade_with_old_rows([("zoe\u0308@example.com", ""), ("zo\u00eb@example.com", "")])
+    assert "zoë@example.com: user ids 1, 2" in capfd.readouterr().err
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() \
+            == "0004"
