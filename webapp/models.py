@@ -106,6 +106,9 @@ class User(UserMixin, db.Model):
     # Login throttling: consecutive failures, and until when logins are refused.
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    # The IANA time zone the user reads times in ("Asia/Jakarta"); "" until their browser
+    # has told us (then times show in UTC).
+    time_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
     # Bumped on every ORM UPDATE; an edit that started from an older version is a conflict.
     # Bookkeeping (sessions, throttling) changes through `update_quietly` and leaves it alone.
     version: Mapped[int] = mapped_column(default=1)
