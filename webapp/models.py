@@ -124,6 +124,13 @@ class User(UserMixin, db.Model):
         Index("ix_users_account_newest", "account_id", "id"),
         # The same filtered by role, so a rare role is neither scanned for nor counted slowly.
         Index("ix_users_account_role_newest", "account_id", "role", "id"),
+        # The status filter, and the list sorted by name, username or email: an index per
+        # order, each ending in id, so that a page of any order is an index walk.
+        Index("ix_users_account_status_newest", "account_id", "status", "id"),
+        Index("ix_users_account_name", "account_id", text("lower(first_name)"),
+              text("lower(last_name)"), "id"),
+        Index("ix_users_account_username", "account_id", text("lower(username)"), "id"),
+        Index("ix_users_account_email", "account_id", "email", "id"),
         NEVER_REUSE_IDS,
     )
     __mapper_args__ = {"version_id_col": version}
@@ -193,6 +200,10 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
     __table_args__ = (
         Index("ix_audit_entries_account_newest", "account_id", "id"),
+        # The Activity filters: one person's doings (as actor or as target), one action.
+        Index("ix_audit_entries_account_actor", "account_id", "actor_id", "id"),
+        Index("ix_audit_entries_account_target", "account_id", "target_id", "id"),
+        Index("ix_audit_entries_account_action", "account_id", "action", "id"),
         NEVER_REUSE_IDS,
     )
 
