@@ -255,6 +255,62 @@ def test_behind_a_proxy_only_the_client_address_and_scheme_come_from_it(other_ap
     assert addresses == {"203.0.113.7"}
 
 
+# -- 7. /healthz -----------------------------------------------------------------------------------
+
+def read_only_app(other_app):
+    """The app on the same database, which it may read but not write."""
+    if on_postgresql():
+        return other_app(SQLALCHEMY_ENGINE_OPTIONS={
+            "connect_args": {"options": "-c default_transaction_read_only=on"}})
+    return other_app(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///file:{db.engine.url.database}?mode=ro&uri=true")
+
+
+def test_healthz_is_503_when_the_database_cannot_be_written(other_app, admin):
+    response = read_only_app(other_app).test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "database read-only"}
+
+
+@sqlite_only
+def test_healthz_writes_nothing_and_does_not_wait_for_a_writer(client):
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA user_version = 7")
+    assert client.get("/healthz").status_code == 200  # its trial write is rolled back
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA user_version").scalar() == 7
+    holder = sqlite3.connect(db.engine.url.database)
+    holder.execute("BEGIN IMMEDIATE")  # a long write elsewhere: busy, not broken
+    try:
+        started = time.monotonic()
+        response = client.get("/healthz")
+        elapsed = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert response.status_code == 200 and elapsed < 1
+
+
+def test_healthz_never_loads_the_user_of_a_login_cookie(client, admin):
+    logged_in_cookie(client)
+    with client.session_transaction() as session:
+        session["seen_at"] = int(time.time()) - IDLE_TIMEOUT_SECONDS - 60  # would log out
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("down", ["sqlite-missing-directory", "postgresql-refusing"])
+def test_healthz_with_a_login_cookie_and_the_database_down_is_503(other_app, admin, tmp_path,
+                                                                  down):
+    cookie = logged_in_cookie(other_app().test_client())
+    client = other_app(SQLALCHEMY_DATABASE_URI=down_database_urls(tmp_path)[down]).test_client()
+    client.set_cookie("session", cookie)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "database unavailable"}
+
+
 # -- 8. The SQLite database file is private --------------------------------------------------------
 
 def mode_of(path) -> int:

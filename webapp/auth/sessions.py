@@ -13,6 +13,9 @@ ABSOLUTE_TIMEOUT_SECONDS = 12 * 3600
 EXPIRED_MESSAGE = "Your session has expired. Please log in again."
 # Note a visit at most once a minute, so most responses need no new session cookie.
 SEEN_RESOLUTION_SECONDS = 60
+# Requests that never concern a session: static files, and /healthz, which must answer
+# when the database does not (a login cookie's user is loaded from it) and log no one out.
+SESSIONLESS_ENDPOINTS = {"static", "health.healthz"}
 
 
 def start(user: User) -> None:
@@ -33,7 +36,7 @@ def expired(now: int) -> bool:
 
 def enforce_timeouts():
     """Before each request: end a session idle too long or too old, else note this visit."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint in SESSIONLESS_ENDPOINTS or not current_user.is_authenticated:
         return None
     now = int(time.time())
     if expired(now):
