@@ -10,9 +10,12 @@ import shutil
 import sqlite3
 import subprocess  # noqa: S404  (runs pg_dump/pg_restore with arguments, never a shell)
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy import Engine
+
+from . import sqlite_files
 
 
 class BackupError(Exception):
@@ -35,26 +38,54 @@ def check_sqlite_file(path: Path) -> int:
     return users
 
 
+def refuse_the_live_database(engine: Engine, target: Path) -> None:
+    """Renaming the copy over the live database (or its -wal, -shm or -journal file) would
+    put another file under the running workers, beside a WAL of the old one: corruption."""
+    live = sqlite_files.database_path(engine.url)
+    if live is None:
+        return
+    live = live.resolve()
+    if target.resolve() in {live, *sqlite_files.companions(live)}:
+        raise BackupError(f"{target} is the live database (or one of its files). "
+                          f"Write the backup somewhere else.")
+
+
+def partial_file_beside(target: Path) -> str:
+    """An empty file next to `target`, where the copy is written before it is renamed into
+    place; readable by its owner only (mkstemp), as the database is."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except FileExistsError as error:  # from mkdir: a file has the folder's name
+        raise BackupError(f"Cannot write the backup to {target}: {target.parent} is not a "
+                          f"directory.") from error
+    except OSError as error:
+        raise BackupError(f"Cannot write the backup to {target}: "
+                          f"{error.strerror or error}.") from error
+    os.close(handle)
+    return partial
+
+
 def backup_sqlite(engine: Engine, target: Path) -> int:
     """Copy the live database to `target` (written whole, then renamed into place)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    os.close(handle)
-    live = engine.raw_connection()
+    refuse_the_live_database(engine, target)
+    partial = partial_file_beside(target)
     try:
-        copy = sqlite3.connect(partial)
-        try:
-            live.driver_connection.backup(copy)
-            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-        finally:
-            copy.close()
+        copy_live_database(engine, partial)
         users = check_sqlite_file(Path(partial))
         os.replace(partial, target)
         return users
+    except (OSError, sqlite3.OperationalError) as error:  # a full disk, say
+        raise BackupError(f"Cannot write the backup to {target}: {error}.") from error
     finally:
-        live.close()
         if os.path.exists(partial):
             os.remove(partial)
+
+
+def copy_live_database(engine: Engine, partial: str) -> None:
+    with closing(engine.raw_connection()) as live, closing(sqlite3.connect(partial)) as copy:
+        live.driver_connection.backup(copy)
+        copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
 
 
 def restore_sqlite(engine: Engine, source: Path) -> int:
