@@ -235,6 +235,8 @@ class LoginAttempt(db.Model):
     __table_args__ = (
         Index("ix_login_attempts_address_started", "address", "started_at"),
         Index("ix_login_attempts_user_outcome", "user_id", "outcome"),
+        # Old attempts are deleted by age (throttle.forget_old_attempts).
+        Index("ix_login_attempts_started", "started_at"),
         NEVER_REUSE_IDS,
     )
 

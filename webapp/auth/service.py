@@ -46,12 +46,13 @@ def authenticate(username: str, password: str, address: str) -> LoginResult:
     """
     method = current_app.config["PASSWORD_HASH_METHOD"]
     user = find_user_by_username(username)
-    claim = _claim(address, user)
+    user_id = user.id if user else None  # read now: `user` expires with each transaction
+    claim = _claim(address, user_id)
     if claim.verdict is Verdict.ADDRESS_REFUSED:
         return LoginResult(address_refused=True)
     if claim.verdict is not Verdict.CHECK:
         passwords.hash_password(password, method)  # the same cost as a real check
-        _record_refusal(claim.verdict, user, username)
+        _record_refusal(claim.verdict, user_id, username)
         return LoginResult()
     if claim.password_hash is None:  # no such user
         passwords.hash_password(password, method)
@@ -61,17 +62,17 @@ def authenticate(username: str, password: str, address: str) -> LoginResult:
     upgraded = None
     if correct and passwords.needs_rehash(claim.password_hash, method):
         upgraded = passwords.hash_password(password, method)
-    return LoginResult(_finish(claim, user.id, correct, upgraded, address))
+    return LoginResult(_finish(claim, user_id, correct, upgraded, address))
 
 
-def _claim(address: str, user: User | None) -> throttle.Claim:
+def _claim(address: str, user_id: int | None) -> throttle.Claim:
     """Claim the attempt, waiting while attempts in flight may decide it."""
-    user_id = user.id if user else None
+    user = None
     give_up_at = time.monotonic() + WAIT_FOR_ATTEMPTS_SECONDS
     while True:
         with write_transaction():
             if user_id is not None:
-                user = db.session.get(User, user_id)
+                user = db.session.get(User, user_id, populate_existing=True)
             claim = throttle.claim_attempt(address, user)
             throttle.forget_old_attempts()
         if claim.verdict is not Verdict.WAIT:
@@ -114,8 +115,9 @@ REFUSAL_DETAILS = {Verdict.LOCKED: "Account locked",
                    Verdict.WAIT: "Too many attempts at once"}
 
 
-def _record_refusal(verdict: Verdict, user: User | None, username: str) -> None:
+def _record_refusal(verdict: Verdict, user_id: int | None, username: str) -> None:
     with write_transaction():
+        user = db.session.get(User, user_id) if user_id is not None else None
         if user is None:
             audit.record(AuditAction.LOGIN_FAILED, account_id=None,
                          target_name=unknown_name(username), details=REFUSAL_DETAILS[verdict])

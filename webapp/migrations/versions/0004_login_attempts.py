@@ -29,6 +29,7 @@ def upgrade():
     op.create_index('ix_login_attempts_address_started', 'login_attempts',
                     ['address', 'started_at'])
     op.create_index('ix_login_attempts_user_outcome', 'login_attempts', ['user_id', 'outcome'])
+    op.create_index('ix_login_attempts_started', 'login_attempts', ['started_at'])
     # The per-address limit now counts login_attempts, not the audit log.
     op.drop_index('ix_audit_entries_address_recent', table_name='audit_entries')
 
@@ -36,6 +37,7 @@ def upgrade():
 def downgrade():
     op.create_index('ix_audit_entries_address_recent', 'audit_entries',
                     ['address', 'action', 'created_at'])
+    op.drop_index('ix_login_attempts_started', table_name='login_attempts')
     op.drop_index('ix_login_attempts_user_outcome', table_name='login_attempts')
     op.drop_index('ix_login_attempts_address_started', table_name='login_attempts')
     op.drop_table('login_attempts')
