@@ -97,6 +97,20 @@ def test_a_database_that_is_down_is_a_503_for_a_logged_in_user(other_app, admin,
 
 
 @sqlite_only
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its mode")
+def test_an_unreadable_database_file_is_a_503(app, other_app, admin):
+    cookie = logged_in_cookie(other_app().test_client())
+    client = other_app().test_client()
+    client.set_cookie("session", cookie)
+    os.chmod(db.engine.url.database, 0)
+    try:
+        assert_our_error(client.get("/users"), 503, "try again")
+        assert client.get("/healthz").status_code == 503
+    finally:
+        os.chmod(db.engine.url.database, 0o600)
+
+
+@sqlite_only
 def test_a_database_file_that_is_not_a_database_is_our_500_page(other_app, admin, tmp_path):
     cookie = logged_in_cookie(other_app().test_client())
     junk = tmp_path / "junk.sqlite3"
