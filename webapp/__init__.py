@@ -6,7 +6,7 @@ from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import database, errors, security, sqlite_files
+from . import database, errors, security, sqlite_files, timezones
 from .config import Config, default_database_url, load_secret_key
 from .extensions import csrf, db, login_manager, migrate
 
@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     commands.init_app(app)
     demo.init_app(app)
+    timezones.init_app(app)
     return app
 
 
