@@ -3,8 +3,9 @@
 import os
 
 from flask import Flask, current_app, request
+from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from . import database, errors, security, sqlite_files, timezones
 from .config import Config, default_database_url, load_secret_key
@@ -65,6 +66,14 @@ class DatabaseIdConverter(IntegerConverter):
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=2**31 - 1)
+
+    def to_python(self, value: str) -> int:
+        # Refusing with ValidationError would let routing go on to other rules of the path
+        # and answer 405 for a POST; no row has such an id, whatever the method: 404.
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def trust_proxy_headers(app: Flask) -> None:
