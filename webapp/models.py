@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, event, text, update
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, event, text, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -217,6 +217,10 @@ class AuditEntry(db.Model):
     target_id: Mapped[int | None]
     target_name: Mapped[str] = mapped_column(String(64), default="")
     details: Mapped[str] = mapped_column(String(500), default="")
+    # What an edit changed, as facts rather than a sentence, so the log can show them in the
+    # reader's language: [{"field": "first_name", "old": "Budi", "new": "Budiman"}, …]
+    # (see webapp.audit.field_changes). None for other actions and for older entries.
+    changes: Mapped[list[dict] | None] = mapped_column(JSON)
     address: Mapped[str] = mapped_column(String(45), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
