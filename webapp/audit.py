@@ -3,7 +3,12 @@
 from flask import has_request_context, request
 
 from .extensions import db
-from .models import AuditAction, AuditEntry, User
+from .models import AuditAction, AuditEntry, Division, User
+
+# The fields of a user edit the log keeps as "from → to", in the order it shows them. Only
+# these are written, whatever else the caller passes: never a password, hash or token.
+CHANGED_FIELDS = ("first_name", "last_name", "username", "email", "phone", "role",
+                  "division", "status")
 
 
 def client_address() -> str:
@@ -14,30 +19,46 @@ def client_address() -> str:
 
 
 def record(action: AuditAction, *, account_id: int | None, actor: User | None = None,
-           target: User | None = None, target_name: str = "", details: str = "") -> None:
-    """Add an entry to the session; it is committed with the change it describes."""
+           actor_name: str = "", target: User | None = None, target_name: str = "",
+           details: str = "", changes: list[dict] | None = None) -> None:
+    """Add an entry to the session; it is committed with the change it describes.
+
+    `actor_name` and `target_name` name someone who is no user (the command line, an
+    unknown username) when there is no `actor` or `target`.
+    """
     db.session.add(AuditEntry(
         account_id=account_id,
         action=action,
         actor_id=actor.id if actor else None,
-        actor_name=actor.username if actor else "",
+        actor_name=actor.username if actor else actor_name[:64],
         target_id=target.id if target else None,
         target_name=target.username if target else target_name[:64],
         details=details[:500],
+        changes=changes,
         address=client_address(),
     ))
 
 
-def describe_changes(before: dict, after: dict) -> str:
-    """ "first name, role: Agent → Supervisor" — which fields an edit changed."""
-    changed = []
-    for name, old in before.items():
-        new = after.get(name)
-        if old == new:
-            continue
-        label = name.replace("_", " ").replace(" id", "")
-        if name in {"role", "status"}:
-            changed.append(f"{label}: {old} → {new}")
-        else:
-            changed.append(label)
-    return "Changed " + ", ".join(changed) if changed else "No changes"
+def field_changes(before: dict, after: dict) -> list[dict]:
+    """What an edit changed: [{"field", "old", "new"}] for each field of CHANGED_FIELDS whose
+    value differs, as plain text. A role or status is its code; a division is its name, so
+    the entry still reads right after the division is renamed or deleted."""
+    old_values, new_values = _loggable(before), _loggable(after)
+    return [{"field": name, "old": old_values[name], "new": new_values[name]}
+            for name in CHANGED_FIELDS
+            if name in old_values and name in new_values
+            and old_values[name] != new_values[name]]
+
+
+def _loggable(values: dict) -> dict[str, str]:
+    """The CHANGED_FIELDS among `values` as text, the division id as the division's name."""
+    values = dict(values)
+    if "division_id" in values:
+        values["division"] = _division_name(values.pop("division_id"))
+    return {name: "" if values[name] is None else str(values[name])
+            for name in CHANGED_FIELDS if name in values}
+
+
+def _division_name(division_id: int | None) -> str:
+    division = db.session.get(Division, division_id) if division_id else None
+    return division.name if division else ""

@@ -1,31 +1,77 @@
-"""Account Management → Activity: the account's audit log, newest first."""
+"""Account Management → Activity: the account's audit log, newest first, filtered by person
+and by action."""
 
-from flask import request
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, select
 
 from .. import htmx
 from ..auth.access import require_admin
-from ..extensions import db
-from ..models import AuditEntry
-from ..paging import bounded_page, paginate
-from . import bp
-
-ENTRIES_PER_PAGE = 50
+from ..forms import clean_text
+from ..models import AuditAction
+from ..paging import bounded_page
+from . import bp, log
 
 bp.before_request(require_admin)
 
+# The largest id the id columns hold; a bigger number in the URL names nobody.
+LARGEST_ID = 2**31 - 1
 
-def entries_with_ids(ids: Select) -> list[AuditEntry]:
-    return list(db.session.scalars(
-        select(AuditEntry).where(AuditEntry.id.in_(ids)).order_by(AuditEntry.id.desc())))
+
+def requested_filters() -> log.Filters:
+    """The filters in the URL, `?person=<user id>&action=<code>`; one that names nothing
+    this account knows is left out rather than refused, as a stale bookmark may."""
+    person_id = request.args.get("person", type=int)
+    if person_id is not None and not 1 <= person_id <= LARGEST_ID:
+        person_id = None
+    action = request.args.get("action", "")
+    return log.Filters(person=log.find_person(current_user.account_id, person_id),
+                       action=AuditAction(action) if action in set(AuditAction) else None)
+
+
+def person_search() -> str:
+    """What was typed into the person picker."""
+    return clean_text(request.args.get("person_search", ""))[:100]
 
 
 @bp.get("")
 def index():
-    """One page of the account's audit entries."""
-    ids = (select(AuditEntry.id).where(AuditEntry.account_id == current_user.account_id)
-           .order_by(AuditEntry.id.desc()))
-    entries = paginate(ids, entries_with_ids,
-                       bounded_page(request.args.get("page", 1, type=int)), ENTRIES_PER_PAGE)
-    return htmx.render("activity/index.html", "activity/_list.html", entries=entries)
+    """One page of the account's audit entries, with the filters above it."""
+    filters = requested_filters()
+    account_id = current_user.account_id
+    entries = log.list_entries(account_id, filters,
+                               bounded_page(request.args.get("page", 1, type=int)))
+    # Without JavaScript the picker's text arrives here (its form's plain submit): the page
+    # then lists the matching people, as the picker does while typing.
+    searched = person_search()
+    response = htmx.render(
+        "activity/index.html", "activity/_activity.html",
+        entries=entries, filters=filters,
+        existing_user_ids=log.existing_user_ids(account_id, entries.items),
+        person_search=searched, people=log.matching_people(account_id, searched),
+        **labels())
+    if htmx.is_partial_request():
+        # The address bar shows the state in its one spelling: no empty `action=` from the
+        # form, and the page actually shown when the one asked for was past the end.
+        response.headers["HX-Push-Url"] = url_for(
+            "activity.index", page=entries.page if entries.page > 1 else None,
+            **filters.url_arguments())
+    return response
+
+
+@bp.get("/people")
+def people():
+    """The person picker's matches for what was typed, each a link to that person's entries
+    (the current action filter kept); a whole page is the Activity page listing them."""
+    searched = person_search()
+    filters = requested_filters()
+    if not htmx.is_partial_request():
+        return redirect(url_for("activity.index", person_search=searched or None,
+                                action=filters.url_arguments()["action"]))
+    return render_template("activity/_people.html", person_search=searched, filters=filters,
+                           people=log.matching_people(current_user.account_id, searched))
+
+
+def labels() -> dict:
+    """The words for the codes the entries store."""
+    return {"action_labels": log.ACTION_LABELS, "field_labels": log.FIELD_LABELS,
+            "status_labels": log.STATUS_LABELS}

@@ -118,7 +118,7 @@ def update_user(user: User, fields: dict, actor: User, expected_version: int) ->
             user.end_sessions()
         db.session.flush()
         audit.record(AuditAction.USER_EDITED, account_id=user.account_id, actor=actor,
-                     target=user, details=audit.describe_changes(before, fields))
+                     target=user, changes=audit.field_changes(before, fields))
 
 
 def change_password(user: User, password: str, actor: User) -> None:
