@@ -64,3 +64,32 @@ def test_axe_sees_inside_an_open_dialog(page: Page, problems, demo, axe_source):
         "dialog => dialog.querySelector('footer').append(document.createElement('button'))")
     violations = axe_violations(page, axe_source)
     assert [(v["id"], v["impact"]) for v in violations] == [("button-name", "critical")]
+
+
+# -- Activity (appended by the Activity work of issue 10) --------------------------------------
+
+def test_activity_with_the_person_picker_open_and_filters_applied(page: Page, problems, demo,
+                                                                  axe_source):
+    """The Activity log twice: while the person picker lists matches, and filtered by a
+    person and an action (the "Showing the activity of …" line and the narrowed list)."""
+    # Imported here, so that this appended test stands on its own in a file others edit too.
+    from playwright.sync_api import expect
+
+    from .live import login
+
+    login(page, demo.admin)
+    page.goto("/activity")
+    page.get_by_role("searchbox", name="Person").press_sequentially(demo.admin.first_name)
+    match = page.locator("#activity-people").get_by_role("link").first
+    expect(match).to_be_visible()
+    violations = axe_violations(page, axe_source)
+    assert not [v for v in violations if v["impact"] in BLOCKING], violations
+
+    match.click()
+    expect(page.get_by_text("Showing the activity of")).to_be_visible()
+    page.get_by_label("Action", exact=True).select_option(label="Login")
+    expect(page.get_by_label("Action", exact=True)).to_have_value("login")
+    # The list dims while it loads; axe would measure the fading colours.
+    expect(page.locator("#activity-list")).to_have_css("opacity", "1")
+    violations = axe_violations(page, axe_source)
+    assert not [v for v in violations if v["impact"] in BLOCKING], violations
