@@ -112,6 +112,7 @@ def test_paging_keeps_the_filters_and_the_back_button_returns(page: Page, team, 
             (AuditAction.USER_EDITED, admin, bob, f"bob edit {number}"),
             (AuditAction.LOGIN, ann, ann, "ann logs in"),
         )])
+    page.add_init_script(WATCH_BUSY)
     login(page, admin)
     page.goto(f"/activity?person={ann.id}&action=user+edited")
     expect(details_column(page).first).to_have_text("ann edit 59")
@@ -126,6 +127,8 @@ def test_paging_keeps_the_filters_and_the_back_button_returns(page: Page, team, 
     expect(details_column(page).last).to_have_text("ann edited")
     expect(page.get_by_label("Action", exact=True)).to_have_value("user edited")
     expect(page.get_by_text(f"Showing the activity of Ann Lee ({ann.username}).")).to_be_visible()
+    assert page.evaluate("window.__busyWhileLoading") == [
+        [f"/activity?page=2&person={ann.id}&action=user+edited", True]]
 
     page.go_back()
     expect(page.get_by_text("Page 1 of 2")).to_be_visible()

@@ -23,9 +23,13 @@ def requested_filters() -> log.Filters:
     person_id = request.args.get("person", type=int)
     if person_id is not None and not 1 <= person_id <= LARGEST_ID:
         person_id = None
-    action = request.args.get("action", "")
     return log.Filters(person=log.find_person(current_user.account_id, person_id),
-                       action=AuditAction(action) if action in set(AuditAction) else None)
+                       action=requested_action())
+
+
+def requested_action() -> AuditAction | None:
+    action = request.args.get("action", "")
+    return AuditAction(action) if action in set(AuditAction) else None
 
 
 def person_search() -> str:
@@ -61,12 +65,12 @@ def index():
 @bp.get("/people")
 def people():
     """The person picker's matches for what was typed, each a link to that person's entries
-    (the current action filter kept); a whole page is the Activity page listing them."""
+    (the action filter kept); a whole page is the Activity page listing them."""
     searched = person_search()
-    filters = requested_filters()
+    filters = log.Filters(action=requested_action())
     if not htmx.is_partial_request():
         return redirect(url_for("activity.index", person_search=searched or None,
-                                action=filters.url_arguments()["action"]))
+                                **filters.url_arguments()))
     return render_template("activity/_people.html", person_search=searched, filters=filters,
                            people=log.matching_people(current_user.account_id, searched))
 
