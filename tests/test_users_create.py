@@ -1,6 +1,8 @@
 """Creating users (spec §3 steps 3–5 and the rules of §4)."""
 
 import re
+from html import unescape
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -9,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.conftest import HTMX, csrf_token_from
 from webapp.extensions import db
 from webapp.models import Role, Status, User
+from webapp.passwords import RULES
 
 STRONG = "violet-orbit-cactus-93"
 
@@ -31,6 +34,49 @@ def create(client, data, htmx=True):
 def popup_problems(html: str) -> list[str]:
     popup = re.search(r'<dialog data-modal class="popup-error".*?</dialog>', html, re.S)
     return re.findall(r"<li>(.*?)</li>", popup.group(0)) if popup else []
+
+
+class ElementsById(HTMLParser):
+    """Every element of a page that has an id: its attributes and its text."""
+
+    VOID = {"input", "br", "img", "meta", "link", "hr"}
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.attributes: dict[str, dict] = {}
+        self.texts: dict[str, str] = {}
+        self._open: list[str | None] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.attributes[attrs["id"]] = attrs
+            self.texts[attrs["id"]] = ""
+        if tag not in self.VOID:
+            self._open.append(attrs.get("id"))
+
+    def handle_endtag(self, tag):
+        if self._open:
+            self._open.pop()
+
+    def handle_data(self, data):
+        for element_id in filter(None, self._open):
+            self.texts[element_id] += data
+
+
+def described_by(html: str, field_id: str) -> list[str]:
+    """What a screen reader says about the field beyond its name: the texts its
+    aria-describedby names, in order (a hidden element named there would be read too)."""
+    elements = ElementsById(html)
+    ids = (elements.attributes[field_id].get("aria-describedby") or "").split()
+    return [" ".join(elements.texts[each].split()) for each in ids]
+
+
+def invalid_fields(html: str) -> list[str]:
+    elements = ElementsById(html)
+    return [element_id for element_id, attributes in elements.attributes.items()
+            if attributes.get("aria-invalid") == "true"]
 
 
 def test_new_form_is_a_dialog_fragment_for_htmx(admin_client):
@@ -120,6 +166,74 @@ def test_unacceptable_data_opens_the_popup_with_each_problem(admin_client, valid
     assert f'value="{(valid | changes)["first_name"]}"' in response.text  # values kept
     assert STRONG not in response.text  # passwords are never echoed back
     assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"username": "BOSS"}, "username", "Username is already taken."),
+    ({"email": "BOSS@example.com"}, "email", "Email is already taken."),
+    ({"email": "not-an-email"}, "email", "Email is not a valid email address."),
+    ({"phone": "12345"}, "phone", "Phone must be 8–15 digits, optionally starting with +; "
+                                  "spaces and dashes are allowed."),
+    ({"role": "Owner"}, "role", "Not a valid choice."),
+    ({"division": "999"}, "division", "Division is not one of this account's divisions."),
+    ({"password": "short pw", "confirm_password": "short pw"}, "password",
+     "Password must be 12–128 characters long."),
+    ({"password": "qwertyuiopasdfgh", "confirm_password": "qwertyuiopasdfgh"}, "password",
+     "Password is too common; choose one that is harder to guess."),
+    ({"username": "longusername1", "password": "LongUserName1",
+      "confirm_password": "LongUserName1"}, "password",
+     "Password must not be the same as the username or email."),
+    ({"confirm_password": STRONG + "x"}, "confirm_password",
+     "Password and confirmation do not match."),
+])
+def test_each_problem_is_also_under_its_field(admin_client, valid, changes, field, message):
+    html = create(admin_client, valid | changes).text
+    assert message in map(unescape, popup_problems(html))  # the popup stays (SPEC §3 step 5)
+    assert invalid_fields(html) == [field]
+    assert described_by(html, field)[0] == message
+    assert f'<small class="field-error" id="{field}-error">' in html
+
+
+def test_every_problem_of_a_field_is_under_it(admin_client, valid):
+    html = create(admin_client, valid | {
+        "username": "abc.defg", "password": "abc.defg", "confirm_password": "abc.defg"}).text
+    assert described_by(html, "password") == [
+        "Password must be 12–128 characters long.",
+        "Password must not be the same as the username or email.",
+        RULES,
+    ]
+
+
+def test_without_javascript_problems_are_under_their_fields_too(admin_client, valid):
+    html = create(admin_client, valid | {"email": "BOSS@example.com"}, htmx=False).text
+    assert "<html" in html and 'role="alert"' in html
+    assert invalid_fields(html) == ["email"]
+    assert described_by(html, "email") == ["Email is already taken."]
+
+
+def test_the_password_rules_show_under_the_field_before_submitting(admin_client):
+    html = admin_client.get("/users/new", headers=HTMX).text
+    assert RULES == "12–128 characters, not a common password, not the username or email."
+    assert described_by(html, "password") == [RULES]
+    assert invalid_fields(html) == []
+
+
+def test_the_division_hint_waits_for_a_role_that_needs_one(admin_client):
+    html = admin_client.get("/users/new", headers=HTMX).text
+    hint = ElementsById(html).attributes["division-hint"]
+    assert "hidden" in hint and described_by(html, "division") == []
+    # What app.js needs to show it as the role changes: the role field and its values.
+    assert hint["data-hint-when"] == "role" and hint["data-hint-for"] == "division"
+    assert hint["data-hint-when-values"] == '["Supervisor", "Agent"]'
+
+
+@pytest.mark.parametrize("role, shown", [
+    ("", False), ("Admin", False), ("Agent", True), ("Supervisor", True)])
+def test_the_division_hint_shows_for_agents_and_supervisors(admin_client, valid, role, shown):
+    html = create(admin_client, valid | {"role": role, "email": "nope"}).text
+    hint = ElementsById(html).attributes["division-hint"]
+    assert ("hidden" not in hint) is shown
+    assert (described_by(html, "division") == ["Required for Agents and Supervisors."]) is shown
 
 
 def test_popup_lists_several_problems_at_once(admin_client, valid):

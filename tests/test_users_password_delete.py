@@ -5,8 +5,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import HTMX, PASSWORD
+from tests.test_users_create import described_by, invalid_fields, popup_problems
 from webapp.extensions import db
 from webapp.models import Role, User
+from webapp.passwords import RULES
 
 NEW = "granite-willow-harbor-51"
 
@@ -109,6 +111,38 @@ class TestChangePassword:
         assert password not in response.text.replace(problem, "")
         db.session.refresh(agent)
         assert agent.password_hash == old_hash
+
+    @pytest.mark.parametrize("password, confirmation, field, problem", [
+        (NEW, NEW + "!", "confirm_password", "Password and confirmation do not match."),
+        ("short", "short", "new_password", "Password must be 12–128 characters long."),
+        ("ann@example.com", "ann@example.com", "new_password",
+         "Password must not be the same as the username or email."),
+    ])
+    def test_each_problem_is_also_under_its_field(self, admin_client, agent, password,
+                                                  confirmation, field, problem):
+        html = admin_client.post(f"/users/{agent.id}/password", headers=HTMX, data={
+            "new_password": password, "confirm_password": confirmation}).text
+        assert popup_problems(html) == [problem]
+        assert invalid_fields(html) == [field]
+        assert described_by(html, field)[0] == problem
+
+    def test_a_wrong_current_password_is_under_its_field(self, admin_client, admin):
+        html = admin_client.post(f"/users/{admin.id}/password", headers=HTMX, data={
+            "current_password": "not my password at all", "new_password": NEW,
+            "confirm_password": NEW}).text
+        assert popup_problems(html) == ["Current password is not right."]
+        assert invalid_fields(html) == ["current_password"]
+        assert described_by(html, "current_password") == ["Current password is not right."]
+
+    def test_the_password_rules_show_under_the_field_before_saving(self, admin_client, agent):
+        html = admin_client.get(f"/users/{agent.id}/password", headers=HTMX).text
+        assert described_by(html, "new_password") == [RULES]
+        assert described_by(html, "confirm_password") == []
+
+    def test_save_is_disabled_while_its_request_is_in_flight(self, admin_client, agent):
+        html = admin_client.get(f"/users/{agent.id}/password", headers=HTMX).text
+        assert 'hx-disabled-elt="find #password-form-submit"' in html
+        assert 'id="password-form-submit">Save</button>' in html
 
 
 class TestDelete:

@@ -1,4 +1,4 @@
-"""Validators shared by every form: the "required" rule and the split of errors by display."""
+"""Validators shared by every form: the "required" rule, and which errors the popup lists."""
 
 import re
 
@@ -12,8 +12,8 @@ from .database import violated_unique_index
 class Required:
     """A field that must not be empty: "<Label> field is required", shown under the field.
 
-    It marks the field as `missing`, so templates can tell these errors (inline) apart from
-    unacceptable data (listed in the popup error dialog).
+    It marks the field as `missing`, so these errors stay under their field only, while
+    unacceptable data is also listed in the popup error dialog (AppForm.problems).
     """
 
     field_flags = {"required": True}
@@ -41,7 +41,12 @@ def strip(value):
 
 
 class AppForm(FlaskForm):
-    """A form whose errors split into missing fields (inline) and problems (popup)."""
+    """A form whose errors show under their fields, and whose problems the popup lists.
+
+    A problem that is about one field goes into that field's errors (under it, and in the
+    popup); one that belongs to no field (an account keeps an Admin) into form_errors (the
+    popup only). A missing field is under the field only: it needs no popup.
+    """
 
     # The database's unique indexes this form's values may violate, by index name: the
     # field at fault and its message. The form checks uniqueness itself; these cover a
@@ -64,7 +69,8 @@ class AppForm(FlaskForm):
 
     @property
     def problems(self) -> list[str]:
-        """Every error that is not a missing field, in the order of the fields."""
+        """Every error that is not a missing field, in the order of the fields, then the
+        form's own: what the popup error dialog lists."""
         listed = [
             error
             for field in self

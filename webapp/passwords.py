@@ -11,6 +11,9 @@ from .database import in_write_transaction
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common-passwords.txt"
+# The rules in one line, shown under every new-password field before anything is submitted.
+RULES = (f"{MIN_LENGTH}–{MAX_LENGTH} characters, not a common password, "
+         "not the username or email.")
 
 
 @cache

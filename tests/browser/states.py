@@ -46,12 +46,23 @@ def users_screen(page: Page, demo: Demo) -> None:
 
 
 def create_dialog_errors(page: Page, demo: Demo) -> None:
+    """The form once its popup error is closed: every problem under its own field, next to
+    the missing ones, with the password rules and the Division hint."""
     dialog = create_dialog(page, demo)
     dialog.get_by_label("Last name", exact=True).fill("Hartono")
+    dialog.get_by_label("Username", exact=True).fill(demo.users[2].username)
+    dialog.get_by_label("Email", exact=True).fill("dewi.hartono@")
     dialog.get_by_label("Role", exact=True).select_option("Agent")
+    dialog.get_by_label("Password", exact=True).fill("secret")
+    dialog.get_by_label("Confirm password", exact=True).fill("secret")
     dialog.get_by_role("button", name="Create", exact=True).click()
+    popup = page.get_by_role("dialog", name="Please correct the following")
+    popup.get_by_role("button", name="Close").click()
+    expect(dialog.get_by_label("First name", exact=True)).to_be_focused()  # popup gone
     expect(dialog.get_by_text("First name field is required")).to_be_visible()
     expect(dialog.get_by_text("Division field is required")).to_be_visible()
+    expect(dialog.get_by_label("Username", exact=True)).to_have_accessible_description(
+        "Username is already taken.")
 
 
 def popup_error(page: Page, demo: Demo) -> None:
@@ -107,3 +118,14 @@ STATES: dict[str, Callable[[Page, Demo], None]] = {
 
 # The states whose request answers 422 (a form with its errors), which Chromium logs.
 ANSWERS_422 = {"create-dialog-errors", "popup-error"}
+
+
+# -- Profile (issue 10): every user's own page, where Agents and Supervisors land ------------
+
+def profile_screen(page: Page, demo: Demo) -> None:
+    login(page, demo.users[2])  # Dewi Lestari, an Agent: lands on her Profile
+    expect(page.get_by_role("heading", name="Profile", exact=True)).to_be_visible()
+    page.wait_for_load_state()  # the time-zone report has gone out
+
+
+STATES["profile"] = profile_screen

@@ -5,7 +5,7 @@ Content-Security-Policy does not govern, so the CSP stays on while axe checks th
 """
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from .live import AXE_SOURCE, Demo, Seed
 from .states import ANSWERS_422, STATES
@@ -91,5 +91,22 @@ def test_activity_with_the_person_picker_open_and_filters_applied(page: Page, pr
     expect(page.get_by_label("Action", exact=True)).to_have_value("login")
     # The list dims while it loads; axe would measure the fading colours.
     expect(page.locator("#activity-list")).to_have_css("opacity", "1")
+    violations = axe_violations(page, axe_source)
+    assert not [v for v in violations if v["impact"] in BLOCKING], violations
+
+
+def test_password_dialog_with_errors_beside_its_fields(page: Page, problems, demo,
+                                                       axe_source):
+    """The change-password dialog once its popup error is closed: each problem under its
+    field, the password rules as the field's hint."""
+    problems.allow_status(422, "the form comes back with its errors as 422")
+    STATES["password-dialog"](page, demo)
+    dialog = page.get_by_role("dialog", name="Change Password")
+    dialog.get_by_label("New password").fill("short")
+    dialog.get_by_label("Confirm password").fill("not the same")
+    dialog.get_by_role("button", name="Save").click()
+    popup = page.get_by_role("dialog", name="Please correct the following")
+    popup.get_by_role("button", name="Close").click()
+    expect(dialog.get_by_label("New password")).to_be_focused()
     violations = axe_violations(page, axe_source)
     assert not [v for v in violations if v["impact"] in BLOCKING], violations

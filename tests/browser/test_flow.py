@@ -123,7 +123,8 @@ def test_steps_3_to_10_without_a_reload(page: Page, problems, seed, admin):
                       "Confirm password"]:
             message = f"{label} field is required"
             field = dialog.get_by_label(label, exact=True)
-            expect(field).to_have_accessible_description(message)
+            # The message first; the field's hint (Password, Division) may follow it.
+            expect(field).to_have_accessible_description(re.compile("^" + re.escape(message)))
             error = dialog.get_by_text(message, exact=True)
             expect(error).to_be_visible()
             assert error.bounding_box()["y"] > field.bounding_box()["y"], f"{message} not under"

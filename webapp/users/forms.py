@@ -21,6 +21,7 @@ PHONE_PATTERN = re.compile(r"\+?[0-9]{8,15}")
 ROLE_CHOICES = [SelectChoice("", "Choose a role")] + [SelectChoice(role.value) for role in Role]
 STATUS_CHOICES = [SelectChoice(Status.ACTIVE.value, "Active"),
                   SelectChoice(Status.DISABLED.value, "Disabled")]
+ROLES_WITH_DIVISION = (Role.SUPERVISOR, Role.AGENT)
 
 
 def email_filter(value):
@@ -54,7 +55,10 @@ class UserFieldsForm(AppForm):
     phone = StringField("Phone", filters=[strip], validators=[Optional()],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[Required()])
-    division = SelectField("Division", choices=[], validate_choice=False)
+    # The hint shows once Role is one of ROLES_WITH_DIVISION (templates pass both to field()).
+    division = SelectField("Division", choices=[], validate_choice=False,
+                           description="Required for Agents and Supervisors.")
+    ROLES_WITH_DIVISION = ROLES_WITH_DIVISION
 
     def __init__(self, account, user: User | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -90,7 +94,7 @@ class UserFieldsForm(AppForm):
     def validate_division(self, field):
         if field.data and field.data not in {choice.value for choice in field.choices}:
             raise ValidationError("Division is not one of this account's divisions.")
-        if not field.data and self.role.data in {Role.AGENT, Role.SUPERVISOR}:
+        if not field.data and self.role.data in ROLES_WITH_DIVISION:
             self.mark_missing(field)
 
     def user_fields(self) -> dict:
@@ -109,13 +113,14 @@ class UserFieldsForm(AppForm):
 
 class CreateUserForm(UserFieldsForm):
     password = PasswordField("Password", validators=[Required()],
+                             description=passwords.RULES,
                              render_kw={"autocomplete": "new-password"})
     confirm_password = PasswordField("Confirm password", validators=[Required()],
                                      render_kw={"autocomplete": "new-password"})
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        return check_new_password(self, self.password, self.confirm_password,
+        return check_new_password(self.password, self.confirm_password,
                                   self.username.data or "", self.email.data or "") and valid
 
 
@@ -162,6 +167,7 @@ class ChangePasswordForm(AppForm):
     current_password = PasswordField("Current password", validators=[Required()],
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField("New password", validators=[Required()],
+                                 description=passwords.RULES,
                                  render_kw={"autocomplete": "new-password"})
     confirm_password = PasswordField("Confirm password", validators=[Required()],
                                      render_kw={"autocomplete": "new-password"})
@@ -174,7 +180,7 @@ class ChangePasswordForm(AppForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        valid = check_new_password(self, self.new_password, self.confirm_password,
+        valid = check_new_password(self.new_password, self.confirm_password,
                                    self.user.username, self.user.email) and valid
         return self._current_password_is_right() and valid
 
@@ -184,16 +190,17 @@ class ChangePasswordForm(AppForm):
             return True
         if passwords.check_password(self.user.password_hash, field.data):
             return True
-        self.form_errors.append("Current password is not right.")
+        field.errors.append("Current password is not right.")
         return False
 
 
-def check_new_password(form, password, confirmation, username: str, email: str) -> bool:
-    """Apply the password rules once both fields are filled; errors go to the popup."""
+def check_new_password(password, confirmation, username: str, email: str) -> bool:
+    """Apply the password rules once both fields are filled. Each problem goes under the
+    field it is about (the rules under the password, a mismatch under the confirmation);
+    the form's problems list them all in the popup too."""
     if getattr(password, "missing", False) or getattr(confirmation, "missing", False):
         return True  # "field is required" is already shown under the empty one
-    found = passwords.problems(password.data, username, email)
+    password.errors.extend(passwords.problems(password.data, username, email))
     if password.data != confirmation.data:
-        found.append("Password and confirmation do not match.")
-    form.form_errors.extend(found)
-    return not found
+        confirmation.errors.append("Password and confirmation do not match.")
+    return not (password.errors or confirmation.errors)

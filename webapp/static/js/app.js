@@ -27,7 +27,12 @@
   function onDialogClosed(dialog) {
     const opener = openerOf.get(dialog);
     const focusWasInside = dialog.contains(document.activeElement);
+    const wrongField = firstWrongFieldBeside(dialog); // a problems popup: see "Forms" below
     dialog.remove();
+    if (wrongField) {
+      wrongField.focus();
+      return;
+    }
     // The browser itself gives focus back when a modal dialog closes, before this "close"
     // event runs; by now the person may have moved on (Shift+Tab, typing), so leave focus
     // alone unless it is lost. It is lost when htmx swapped the opener out (a form
@@ -143,6 +148,91 @@
   document.addEventListener("htmx:sendError", () => {
     showToast("The server could not be reached. Check your connection and try again.", "error");
   });
+
+  // --- Forms: errors beside their fields, typed passwords kept, hints that follow a choice ---
+  // A form that comes back with errors (422) marks each wrong field aria-invalid with its
+  // message under it, and lists the problems in a popup (class popup-error) when there are
+  // any besides missing fields.
+
+  // A form's fields include those outside it that name it (form="…", as in a table row).
+  function firstWrongField(form) {
+    return Array.from(form.elements).find((field) =>
+      field.getAttribute("aria-invalid") === "true" && !field.disabled
+      && field.getClientRects().length > 0) || null;
+  }
+
+  // When a problems popup inside a form closes, the person goes on at the first field it was
+  // about. Null for any other dialog, and when no field is at fault (a rule such as "an
+  // account keeps an Admin"): then focus goes back as for any dialog.
+  function firstWrongFieldBeside(dialog) {
+    if (!dialog.classList.contains("popup-error") || !dialog.parentElement) return null;
+    const form = dialog.parentElement.closest("form");
+    return form ? firstWrongField(form) : null;
+  }
+
+  // Without a popup (only required fields missing) the first wrong field gets focus at once.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const swapped = event.target;
+    const xhr = event.detail.xhr;
+    if (!xhr || xhr.status !== 422 || !swapped.querySelector) return;
+    if (swapped.querySelector("dialog[data-modal]")) return; // focus follows its closing
+    for (const form of findAll(swapped, "form")) {
+      const field = firstWrongField(form);
+      if (field) {
+        field.focus();
+        return;
+      }
+    }
+  });
+
+  // Typed passwords stay in a form that comes back with its errors, though the server never
+  // sends a password back: remembered here as htmx swaps the form out, put into the same
+  // fields (same form id and name) of the form swapped in, and forgotten at once. Closing
+  // the dialog removes the form, and them with it.
+  let typedPasswords = [];
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    typedPasswords = [];
+    if (event.detail.xhr.status !== 422 || !target || !target.querySelectorAll) return;
+    typedPasswords = Array.from(target.querySelectorAll('input[type="password"]'))
+      .filter((input) => input.value && input.form && input.form.id)
+      .map((input) => ({ form: input.form.id, name: input.name, value: input.value }));
+  });
+  document.addEventListener("htmx:afterSwap", () => {
+    for (const typed of typedPasswords) {
+      const form = document.getElementById(typed.form);
+      const input = form && form.elements.namedItem(typed.name);
+      if (input && input.type === "password" && !input.value) input.value = typed.value;
+    }
+    typedPasswords = [];
+  });
+  document.addEventListener("htmx:afterRequest", () => { typedPasswords = []; });
+
+  // A hint shown only while another field has certain values (Division: "Required for
+  // Agents and Supervisors." once Role is one of them). The markup names that field and the
+  // values (data-hint-when, data-hint-when-values); the server renders the first state.
+  function showHintsFor(control) {
+    if (!control.id) return;
+    for (const hint of document.querySelectorAll("[data-hint-when]")) {
+      if (hint.dataset.hintWhen !== control.id) continue;
+      const shown = JSON.parse(hint.dataset.hintWhenValues).includes(control.value);
+      hint.hidden = !shown;
+      const field = document.getElementById(hint.dataset.hintFor);
+      if (field) describeBy(field, hint.id, shown);
+    }
+  }
+
+  // Add or remove one id in a field's aria-describedby, keeping the others and their order.
+  function describeBy(field, id, on) {
+    const ids = (field.getAttribute("aria-describedby") || "").split(/\s+/)
+      .filter((each) => each && each !== id);
+    if (on) ids.push(id);
+    if (ids.length) field.setAttribute("aria-describedby", ids.join(" "));
+    else field.removeAttribute("aria-describedby");
+  }
+
+  document.addEventListener("change", (event) => showHintsFor(event.target));
+  // --- end of Forms ---
 
   document.addEventListener("DOMContentLoaded", () => {
     fadeFlashedToasts();
