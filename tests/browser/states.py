@@ -119,13 +119,3 @@ STATES: dict[str, Callable[[Page, Demo], None]] = {
 # The states whose request answers 422 (a form with its errors), which Chromium logs.
 ANSWERS_422 = {"create-dialog-errors", "popup-error"}
 
-
-# -- Profile (issue 10): every user's own page, where Agents and Supervisors land ------------
-
-def profile_screen(page: Page, demo: Demo) -> None:
-    login(page, demo.users[2])  # Dewi Lestari, an Agent: lands on her Profile
-    expect(page.get_by_role("heading", name="Profile", exact=True)).to_be_visible()
-    page.wait_for_load_state()  # the time-zone report has gone out
-
-
-STATES["profile"] = profile_screen
