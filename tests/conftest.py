@@ -198,3 +198,23 @@ HTMX = {"HX-Request": "true"}
 
 def csrf_token_from(html: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def server(database_url):
+    """The app under gunicorn (several workers) on the test database: real HTTP, real
+    processes (tests/live.py)."""
+    from tests import live
+
+    with live.gunicorn(database_url) as running:
+        yield running
+
+
+@pytest.fixture
+def root(server):
+    """A cookie-keeping HTTP client logged in to `server` as its Admin "root"."""
+    from tests import live
+
+    browser = live.Browser(server.url)
+    browser.login()
+    return browser

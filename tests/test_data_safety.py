@@ -53,19 +53,6 @@ def query_live(server, statement: str, **params):
         engine.dispose()
 
 
-@pytest.fixture
-def server(database_url):
-    with live.gunicorn(database_url) as running:
-        yield running
-
-
-@pytest.fixture
-def root(server):
-    browser = live.Browser(server.url)
-    browser.login()
-    return browser
-
-
 def general_division(server) -> int:
     return query_live(server, "SELECT id FROM divisions WHERE name = 'General'")[0][0]
 

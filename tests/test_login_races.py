@@ -6,14 +6,7 @@ from sqlalchemy import func, select
 
 from tests import live
 from tests.conftest import PASSWORD
-from tests.test_data_safety import (  # noqa: F401  (fixtures)
-    STRONG,
-    create_over_http,
-    query_live,
-    requests_at_once,
-    root,
-    server,
-)
+from tests.test_data_safety import STRONG, create_over_http, query_live, requests_at_once
 from webapp.auth import throttle
 from webapp.extensions import db
 from webapp.models import AuditAction, AuditEntry, Role
@@ -85,3 +78,40 @@ def test_an_attempt_in_flight_counts_until_it_finishes(app, client, factory, acc
     details = db.session.scalars(select(AuditEntry.details)).all()
     assert details == ["Too many attempts at once"]
     assert db.session.scalar(select(func.count(LoginAttempt.id))) == 4
+
+
+def test_a_login_that_loses_a_rehash_race_is_refused_but_not_counted(app, factory, account):
+    """Two correct logins at once with an old hash: the first upgrades the hash, the second
+    then finds it changed. Its password was right, so it is no failure."""
+    from werkzeug.security import generate_password_hash
+
+    from webapp.auth import service
+
+    ann = factory.user(account, Role.AGENT, username="ann")
+    ann.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    db.session.commit()
+    first, second = service._claim("203.0.113.1", ann.id), service._claim("203.0.113.2", ann.id)
+    upgraded = service.passwords.hash_password(PASSWORD, app.config["PASSWORD_HASH_METHOD"])
+    assert service._finish(first, ann.id, True, "203.0.113.1", logging_in=True,
+                           upgraded=upgraded) is not None
+    assert service._finish(second, ann.id, True, "203.0.113.2", logging_in=True) is None
+    db.session.refresh(ann)
+    assert (ann.failed_logins, ann.locked_until) == (0, None)
+
+
+def test_attempts_cut_off_mid_check_count_as_failures_of_the_account(client, factory, account):
+    """A worker killed while checking (its attempt never finished) must not buy another
+    guess: after IN_FLIGHT_LIFETIME the attempt counts, here as the fifth failure."""
+    from datetime import timedelta
+
+    from webapp.models import LoginAttempt, utcnow
+
+    ann = factory.user(account, Role.AGENT, username="ann", failed_logins=4)
+    db.session.add(LoginAttempt(address="203.0.113.9", user_id=ann.id,
+                                started_at=utcnow() - throttle.IN_FLIGHT_LIFETIME
+                                - timedelta(seconds=1)))
+    db.session.commit()
+    refused = client.post("/login", data={"username": "ann", "password": PASSWORD})
+    assert refused.status_code == 422
+    db.session.refresh(ann)
+    assert ann.failed_logins == 5 and ann.locked_until is not None

@@ -11,7 +11,7 @@ import time
 
 import pytest
 from flask import request, url_for
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tests.conftest import HTMX, PASSWORD, on_postgresql
 from tests.live import free_port
@@ -368,3 +368,25 @@ def test_a_database_file_of_another_user_is_left_alone(tmp_path):
     os.chown(path, 65534, 65534)
     create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     assert mode_of(path) == 0o644
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL's lock_timeout")
+def test_a_postgresql_lock_waits_at_most_five_seconds(app):
+    assert db.session.execute(text("SHOW lock_timeout")).scalar() == "5s"
+
+
+@pytest.mark.skipif(on_postgresql(), reason="SQLite files")
+def test_a_relative_sqlite_path_is_made_private_where_it_really_lives(tmp_path, monkeypatch):
+    """Flask-SQLAlchemy puts a relative SQLite path under the instance folder; that file
+    is the one that must be private."""
+    import secrets
+
+    name = f"relative-{secrets.token_hex(4)}.sqlite3"
+    monkeypatch.chdir(tmp_path)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{name}", "SECRET_KEY": "x"})
+    real = os.path.join(app.instance_path, name)
+    try:
+        assert stat.S_IMODE(os.stat(real).st_mode) == 0o600
+        assert not (tmp_path / name).exists()
+    finally:
+        os.remove(real)

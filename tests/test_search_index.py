@@ -6,6 +6,7 @@ from sqlalchemy import insert, inspect, select, text
 
 from tests.conftest import HTMX, on_postgresql
 from webapp import paging
+from webapp.database import write_transaction
 from webapp.extensions import db
 from webapp.models import Role, User, searchable_text
 from webapp.users import listing
@@ -80,11 +81,11 @@ def test_and_for_rows_inserted_in_bulk(account, people):
     """seed-demo writes with a Core INSERT: the database itself keeps the index."""
     fields = {"first_name": "Bulk", "last_name": "Loaded", "username": "bulky",
               "email": "bulky@x.io", "phone": ""}
-    db.session.execute(insert(User.__table__), [fields | {
-        "account_id": account.id, "role": "Agent", "division_id": account.divisions[0].id,
-        "password_hash": "-", "search_text": searchable_text(User(**fields)),
-    }])
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(insert(User.__table__), [fields | {
+            "account_id": account.id, "role": "Agent", "division_id": account.divisions[0].id,
+            "password_hash": "-", "search_text": searchable_text(User(**fields)),
+        }])
     assert len(indexed_ids(account.id, "bulk loaded")) == 1
     assert_index_agrees(account.id)
 

@@ -206,3 +206,24 @@ class TestOtherAccounts:
         fragment = admin_client.get("/users/999999/edit", headers=HTMX)
         assert fragment.status_code == 404 and "<html" not in fragment.text
         assert "toast" in fragment.headers["HX-Trigger"]
+
+
+@pytest.mark.asvs("2.2.1")
+def test_guessing_ones_current_password_locks_like_guessing_a_login(admin_client, admin):
+    from webapp.auth import throttle
+    from webapp.models import AuditAction, AuditEntry
+
+    for attempt in range(throttle.FREE_FAILURES):
+        response = admin_client.post(f"/users/{admin.id}/password", headers=HTMX, data={
+            "current_password": f"a wrong guess {attempt}", "new_password": NEW,
+            "confirm_password": NEW})
+        assert response.status_code == 422
+    right = admin_client.post(f"/users/{admin.id}/password", headers=HTMX, data={
+        "current_password": PASSWORD, "new_password": NEW, "confirm_password": NEW})
+    assert right.status_code == 422  # locked now, even for the right password
+    db.session.refresh(admin)
+    assert admin.locked_until is not None and not admin.check_password(NEW)
+    failed = db.session.scalars(select(AuditEntry.details).where(
+        AuditEntry.action == AuditAction.LOGIN_FAILED)).all()
+    assert failed.count("Wrong password") == throttle.FREE_FAILURES
+    assert "Account locked" in failed

@@ -7,7 +7,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from . import database, errors, security, sqlite_files, timezones
+from . import database, errors, security, timezones
 from .config import Config, default_database_url, load_secret_key
 from .extensions import csrf, db, login_manager, migrate
 
@@ -26,10 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
-    sqlite_files.keep_database_private(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A server's connections can drop while pooled; a local file's cannot.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True} | app.config[
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = server_engine_options() | app.config[
             "SQLALCHEMY_ENGINE_OPTIONS"]
 
     app.url_map.converters["id"] = DatabaseIdConverter
@@ -58,6 +56,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     demo.init_app(app)
     timezones.init_app(app)
     return app
+
+
+def server_engine_options() -> dict:
+    """For a database server (PostgreSQL): a pooled connection can drop, so test it before
+    use; and a lock waits at most 5 s, as SQLite's busy timeout does, then the request
+    answers 503 "try again" instead of holding a worker thread for as long as it takes."""
+    return {"pool_pre_ping": True,
+            "connect_args": {"options": "-c lock_timeout=5000", "connect_timeout": 10}}
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .extensions import db
+from .sqlite_files import keep_database_private
 
 # True only while write_transaction() begins its transaction, so the "begin" event below
 # knows to take SQLite's write lock.
@@ -82,6 +83,15 @@ def end_read_transaction(session: Session) -> None:
 @event.listens_for(Session, "after_flush")
 def _note_flushed_changes(session: Session, flush_context) -> None:
     session.info[FLUSHED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_statements_that_write_outside(execute_state) -> None:
+    # An UPDATE or DELETE statement (User.update_quietly, say) marks nothing dirty, so
+    # write_transaction() could not notice it later: refuse it here instead.
+    writes = execute_state.is_insert or execute_state.is_update or execute_state.is_delete
+    if writes and not execute_state.session.info.get(WRITING):
+        raise RuntimeError("A write outside write_transaction().")
 
 
 @event.listens_for(Session, "after_commit")
@@ -153,6 +163,9 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
 def init_app(app: Flask) -> None:
     with app.app_context():
-        engine = db.engine
+        engine = db.engine  # made, not connected yet
     if engine.dialect.name == "sqlite":
+        # The engine's URL is the file itself: Flask-SQLAlchemy puts a relative path under
+        # the instance folder.
+        keep_database_private(engine.url)
         configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])

@@ -226,8 +226,9 @@ class AuditEntry(db.Model):
 
 
 class AttemptOutcome(StrEnum):
-    FAILED = "failed"
+    FAILED = "failed"  # a wrong password: counts against the limits
     SUCCEEDED = "succeeded"
+    REFUSED = "refused"  # the right password, refused (account disabled, password changed)
 
 
 class LoginAttempt(db.Model):

@@ -12,7 +12,7 @@ from .. import audit, passwords
 from ..database import write_transaction
 from ..extensions import db
 from ..identity import username_key
-from ..models import AuditAction, User, new_session_token
+from ..models import AttemptOutcome, AuditAction, User, new_session_token
 from . import throttle
 from .throttle import Verdict
 
@@ -52,7 +52,7 @@ def authenticate(username: str, password: str, address: str) -> LoginResult:
         return LoginResult(address_refused=True)
     if claim.verdict is not Verdict.CHECK:
         passwords.hash_password(password, method)  # the same cost as a real check
-        _record_refusal(claim.verdict, user_id, username)
+        _record_refusal(claim.verdict, user_id, username, address)
         return LoginResult()
     if claim.password_hash is None:  # no such user
         passwords.hash_password(password, method)
@@ -62,7 +62,21 @@ def authenticate(username: str, password: str, address: str) -> LoginResult:
     upgraded = None
     if correct and passwords.needs_rehash(claim.password_hash, method):
         upgraded = passwords.hash_password(password, method)
-    return LoginResult(_finish(claim, user_id, correct, upgraded, address))
+    user = _finish(claim, user_id, correct, address, upgraded=upgraded, logging_in=True)
+    return LoginResult(user)
+
+
+def confirm_password(user_id: int, password: str, address: str) -> bool:
+    """Whether this is the logged-in user's password (to change it, say), counted and
+    limited like a login: a session left open must not be a way to guess it."""
+    claim = _claim(address, user_id)
+    if claim.verdict is not Verdict.CHECK or claim.password_hash is None:
+        passwords.hash_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+        if claim.verdict is not Verdict.ADDRESS_REFUSED:
+            _record_refusal(claim.verdict, user_id, "", address)
+        return False
+    correct = passwords.check_password(claim.password_hash, password)
+    return _finish(claim, user_id, correct, address, logging_in=False) is not None
 
 
 def _claim(address: str, user_id: int | None) -> throttle.Claim:
@@ -74,7 +88,6 @@ def _claim(address: str, user_id: int | None) -> throttle.Claim:
             if user_id is not None:
                 user = db.session.get(User, user_id, populate_existing=True)
             claim = throttle.claim_attempt(address, user)
-            throttle.forget_old_attempts()
         if claim.verdict is not Verdict.WAIT:
             return claim
         if time.monotonic() > give_up_at:
@@ -82,30 +95,44 @@ def _claim(address: str, user_id: int | None) -> throttle.Claim:
         time.sleep(ASK_AGAIN_SECONDS)
 
 
-def _finish(claim: throttle.Claim, user_id: int, correct: bool, upgraded: str | None,
-            address: str) -> User | None:
+def _finish(claim: throttle.Claim, user_id: int, correct: bool, address: str, *,
+            logging_in: bool, upgraded: str | None = None) -> User | None:
+    """Record the checked attempt; the user when the password was right and still counts.
+
+    A right password no longer counts when the user was disabled meanwhile or the password
+    changed (an admin's change, or a simultaneous login's rehash): that attempt is refused
+    but not counted as a failure, since it was no guess.
+    """
     with write_transaction():
+        throttle.forget_old_attempts()
         user = db.session.get(User, user_id, with_for_update=True, populate_existing=True)
-        succeeded = (user is not None and correct and user.is_active
-                     and user.password_hash == claim.password_hash)
-        locked = throttle.finish_attempt(claim.attempt_id, user, succeeded)
         if user is None:
+            throttle.finish_attempt(claim.attempt_id, None, AttemptOutcome.REFUSED)
             return None
-        if not succeeded:
-            _record_failure(user, "Wrong password" if not correct else
-                            "Account disabled" if not user.is_active else
-                            "Password changed meanwhile", locked)
+        if not correct:
+            locked = throttle.finish_attempt(claim.attempt_id, user, AttemptOutcome.FAILED)
+            _record_failure(user, "Wrong password", locked)
             _note_address_limit(address)
             return None
+        if not user.is_active or user.password_hash != claim.password_hash:
+            throttle.finish_attempt(claim.attempt_id, user, AttemptOutcome.REFUSED)
+            why = "Account disabled" if not user.is_active else "Password changed meanwhile"
+            audit.record(AuditAction.LOGIN_FAILED, account_id=user.account_id, target=user,
+                         details=why)
+            return None
+        throttle.finish_attempt(claim.attempt_id, user, AttemptOutcome.SUCCEEDED)
         if upgraded:
             user.update_quietly(password_hash=upgraded)
-        audit.record(AuditAction.LOGIN, account_id=user.account_id, actor=user, target=user)
+        if logging_in:
+            audit.record(AuditAction.LOGIN, account_id=user.account_id, actor=user,
+                         target=user)
         return user
 
 
 def _finish_unknown(attempt_id: int, username: str, address: str) -> None:
     with write_transaction():
-        throttle.finish_attempt(attempt_id, None, succeeded=False)
+        throttle.forget_old_attempts()
+        throttle.finish_attempt(attempt_id, None, AttemptOutcome.FAILED)
         audit.record(AuditAction.LOGIN_FAILED, account_id=None,
                      target_name=unknown_name(username), details="Unknown username")
         _note_address_limit(address)
@@ -115,7 +142,8 @@ REFUSAL_DETAILS = {Verdict.LOCKED: "Account locked",
                    Verdict.WAIT: "Too many attempts at once"}
 
 
-def _record_refusal(verdict: Verdict, user_id: int | None, username: str) -> None:
+def _record_refusal(verdict: Verdict, user_id: int | None, username: str,
+                    address: str) -> None:
     with write_transaction():
         user = db.session.get(User, user_id) if user_id is not None else None
         if user is None:
@@ -124,6 +152,8 @@ def _record_refusal(verdict: Verdict, user_id: int | None, username: str) -> Non
         else:
             audit.record(AuditAction.LOGIN_FAILED, account_id=user.account_id, target=user,
                          details=REFUSAL_DETAILS[verdict])
+        if verdict is Verdict.LOCKED:  # counted as a failure from this address
+            _note_address_limit(address)
 
 
 def _record_failure(user: User, why: str, locked: bool) -> None:

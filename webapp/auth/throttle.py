@@ -78,31 +78,57 @@ def claim_attempt(address: str, user: User | None) -> Claim:
     row = db.session.execute(
         select(User.failed_logins, User.locked_until, User.password_hash)
         .where(User.id == user.id).with_for_update()).one()
-    if row.locked_until is not None and row.locked_until > now:
+    failed_logins, locked_until = _count_cut_off_attempts(user, row, now)
+    if locked_until is not None and locked_until > now:
         _add_attempt(address, user.id, now, AttemptOutcome.FAILED)
         return Claim(Verdict.LOCKED)
     user_in_flight = _user_in_flight(user.id, now)
-    if user_in_flight and row.failed_logins + user_in_flight >= FREE_FAILURES:
+    if user_in_flight and failed_logins + user_in_flight >= FREE_FAILURES:
         return Claim(Verdict.WAIT)
     return Claim(Verdict.CHECK, _add_attempt(address, user.id, now), row.password_hash)
 
 
-def finish_attempt(attempt_id: int, user: User | None, succeeded: bool) -> bool:
+def finish_attempt(attempt_id: int, user: User | None, outcome: AttemptOutcome) -> bool:
     """Write the attempt's outcome and the user's failure count; True when this failure is
-    the one that locked the account. Runs in the write transaction that records the login."""
+    the one that locked the account. Runs in the write transaction that records the login.
+    Only a wrong password counts as a failure; a right one refused (the account disabled
+    meanwhile) neither counts nor resets the count."""
     db.session.execute(
         LoginAttempt.__table__.update().where(LoginAttempt.id == attempt_id).values(
-            outcome=AttemptOutcome.SUCCEEDED if succeeded else AttemptOutcome.FAILED))
-    if user is None:
+            outcome=outcome))
+    if user is None or outcome is AttemptOutcome.REFUSED:
         return False
-    if succeeded:
+    if outcome is AttemptOutcome.SUCCEEDED:
         user.update_quietly(failed_logins=0, locked_until=None)
         return False
-    failures = user.failed_logins + 1
+    failures, _ = _count_failures(user, user.failed_logins, user.locked_until, 1, utcnow())
+    return lock_duration(failures) is not None
+
+
+def _count_failures(user: User, failed_logins: int, locked_until: datetime | None,
+                    more: int, now: datetime) -> tuple[int, datetime | None]:
+    """Add `more` failures to the user's count, locking as lock_duration says; returns the
+    new count and lock."""
+    failures = failed_logins + more
     duration = lock_duration(failures)
-    user.update_quietly(failed_logins=failures,
-                        locked_until=utcnow() + duration if duration else user.locked_until)
-    return duration is not None
+    if duration:
+        locked_until = now + duration
+    user.update_quietly(failed_logins=failures, locked_until=locked_until)
+    return failures, locked_until
+
+
+def _count_cut_off_attempts(user: User, row, now: datetime) -> tuple[int, datetime | None]:
+    """Attempts of this user still unfinished after IN_FLIGHT_LIFETIME were cut off (a
+    worker killed mid-check): count each as a failure now, so killing workers cannot buy
+    an attacker more checks. Returns the failure count and lock after that."""
+    cut_off = db.session.execute(
+        LoginAttempt.__table__.update().where(
+            LoginAttempt.user_id == user.id, LoginAttempt.outcome.is_(None),
+            LoginAttempt.started_at < now - IN_FLIGHT_LIFETIME,
+        ).values(outcome=AttemptOutcome.FAILED)).rowcount
+    if not cut_off:
+        return row.failed_logins, row.locked_until
+    return _count_failures(user, row.failed_logins, row.locked_until, cut_off, now)
 
 
 def address_failures(address: str) -> int:

@@ -8,7 +8,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from .. import passwords
+from .. import audit, passwords
+from ..auth import service as auth_service
 from ..extensions import db
 from ..forms import AppForm, Required, strip
 from ..identity import normalize_email, normalize_phone, username_key
@@ -188,7 +189,9 @@ class ChangePasswordForm(AppForm):
         field = getattr(self, "current_password", None)
         if field is None or getattr(field, "missing", False):
             return True
-        if passwords.check_password(self.user.password_hash, field.data):
+        # Counted and limited like a login (5 wrong ones lock the account), so a session
+        # left open is no way to guess the password.
+        if auth_service.confirm_password(self.user.id, field.data, audit.client_address()):
             return True
         field.errors.append("Current password is not right.")
         return False
