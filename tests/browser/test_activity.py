@@ -174,3 +174,25 @@ def test_names_link_to_the_users_who_still_exist(page: Page, team, seed, live_ap
     ann_row.get_by_role("link", name=ann.username).click()
     expect(page).to_have_url(re.compile(rf"/users/{ann.id}$"))
     expect(page.get_by_role("heading", name="Ann Lee")).to_be_visible()
+
+
+def test_the_filters_work_without_javascript(browser, live_server, team):
+    """With JavaScript off the picker's "Find" lists the matches on the page, and "Filter"
+    applies the action: plain links and GET forms."""
+    admin, ann, bob = team
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        login(page, admin)
+        page.goto("/activity")
+        page.get_by_role("searchbox", name="Person").fill("Ann")
+        page.get_by_role("button", name="Find").click()
+        page.get_by_role("link", name=f"Ann Lee {ann.username}").click()
+        expect(page.get_by_text(f"Showing the activity of Ann Lee ({ann.username}).")
+               ).to_be_visible()
+        page.get_by_label("Action", exact=True).select_option(label="User created")
+        page.get_by_role("button", name="Filter").click()
+        expect(details_column(page)).to_have_text(["ann creates bob"])
+        assert query_of(page) == {"person": str(ann.id), "action": "user created"}
+    finally:
+        context.close()
