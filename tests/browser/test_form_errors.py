@@ -280,3 +280,14 @@ def test_delete_is_disabled_and_shows_progress_while_in_flight(admin_page: Page,
     expect(confirm).to_have_count(0)
     expect(admin_page.locator("#toasts .toast-success")).to_have_count(1)
     assert seed.find(agent.username) is None
+
+
+def test_a_dialog_taller_than_a_phone_opens_on_its_first_field(admin_page: Page, seed: Seed,
+                                                               admin: Person):
+    """Too tall for 390×844, the dialog scrolls; focus still starts at the first field, not on
+    the scrolling box."""
+    agent = seed.user(admin.account_id, Role.AGENT)
+    admin_page.set_viewport_size({"width": 390, "height": 844})
+    open_create_dialog(admin_page)  # expects First name focused
+    admin_page.goto(f"/users/{agent.id}/password")
+    expect(admin_page.get_by_label("New password")).to_be_focused()
