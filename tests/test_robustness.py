@@ -261,7 +261,7 @@ def test_behind_a_proxy_only_the_client_address_and_scheme_come_from_it(other_ap
               "X-Forwarded-Host": "evil.example", "X-Forwarded-Prefix": "/evil"}
     assert client.get("/test-where", headers=forged).json == {
         "address": "203.0.113.7", "root": "", "login": "https://localhost/login"}
-    assert client.get("/", headers=forged).headers["Location"] == "/settings"
+    assert client.get("/", headers=forged).headers["Location"] == "/login"
     response = client.post("/login", headers=forged,
                            data={"username": "boss", "password": PASSWORD})
     assert response.headers["Location"] == "/settings"

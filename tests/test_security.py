@@ -304,6 +304,8 @@ def test_per_address_limit(client, ann):
 
 PUBLIC = {"static", "auth.login", "auth.home", "health.healthz"}
 ADMIN_AREAS = ("users.", "activity.")
+# Areas for every logged-in user whatever their role (anonymous visitors go to login).
+EVERY_USER_AREAS = ("profile.",)
 
 
 def every_route(app, user_id):
@@ -343,6 +345,22 @@ def test_every_admin_route_is_403_for_other_roles(app, client, auth, factory, ac
     assert checked >= 15
     db.session.refresh(ann)
     assert ann.version == 1
+
+
+@asvs("4.1.3")
+@pytest.mark.parametrize("role", list(Role))
+def test_every_route_of_the_profile_is_open_to_every_role(app, client, auth, factory, account,
+                                                           ann, role):
+    factory.user(account, role, username="member")
+    auth.login(username="member")
+    checked = 0
+    for rule, method, path in every_route(app, ann.id):
+        if rule.endpoint.startswith(EVERY_USER_AREAS):
+            # An empty form is refused (422); what matters is that the role is let in.
+            status = client.open(path, method=method).status_code
+            assert status in {200, 422}, (method, path, status)
+            checked += 1
+    assert checked >= 5
 
 
 @asvs("4.2.1")

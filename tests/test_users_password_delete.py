@@ -83,11 +83,16 @@ class TestChangePassword:
                           data={"new_password": NEW, "confirm_password": NEW})
         assert admin_client.get("/users").status_code == 200
 
-    def test_changing_your_own_password_logs_you_out_too(self, admin_client, admin):
+    def test_changing_your_own_password_keeps_this_session_and_ends_the_others(
+            self, app, admin_client, admin):
+        elsewhere = app.test_client()
+        elsewhere.post("/login", data={"username": "boss", "password": PASSWORD})
+        assert elsewhere.get("/users").status_code == 200
         changed = admin_client.post(f"/users/{admin.id}/password", data={
             "current_password": PASSWORD, "new_password": NEW, "confirm_password": NEW})
         assert changed.status_code == 302
-        assert admin_client.get("/users").status_code == 302
+        assert admin_client.get("/users").status_code == 200
+        assert elsewhere.get("/users").status_code == 302
 
     def test_required_fields(self, admin_client, agent):
         response = admin_client.post(f"/users/{agent.id}/password", headers=HTMX, data={})

@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # sessions end by their token, see User.get_id
 
-    from . import activity, auth, commands, demo, health, settings, users
+    from . import activity, auth, commands, demo, health, profile, settings, users
     from .auth import access, sessions  # noqa: F401  (access registers the user loader)
 
     sessions.init_app(app)
@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(settings.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(activity.bp)
+    app.register_blueprint(profile.bp)
     app.register_blueprint(health.bp)
     errors.init_app(app)
     security.init_app(app)

@@ -18,7 +18,7 @@ TOO_MANY_ATTEMPTS = (f"Too many failed logins from your network. "
 def login():
     """Show the login form and log the user in."""
     if current_user.is_authenticated:
-        return redirect(url_for("settings.index"))
+        return redirect(landing_page(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         result = service.authenticate(form.username.data, form.password.data,
@@ -31,7 +31,7 @@ def login():
         else:
             sessions.start(result.user)
             target = request.args.get("next")
-            return redirect(target if is_safe_next(target) else url_for("settings.index"))
+            return redirect(target if is_safe_next(target) else landing_page(result.user))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
@@ -49,5 +49,13 @@ def logout():
 
 @bp.get("/")
 def home():
-    """The site's root leads to Settings (or the login page)."""
-    return redirect(url_for("settings.index"))
+    """The site's root: the user's landing page, or the login page (which lands there)."""
+    if current_user.is_authenticated:
+        return redirect(landing_page(current_user))
+    return redirect(url_for("auth.login"))
+
+
+def landing_page(user) -> str:
+    """Where a user starts: Admins on Settings, where their work is; Agents and Supervisors
+    on their Profile, until My chats exists (SPEC section 7)."""
+    return url_for("settings.index" if user.is_admin else "profile.index")

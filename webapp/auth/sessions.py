@@ -28,6 +28,17 @@ def start(user: User) -> None:
     session["seen_at"] = now
 
 
+def continue_with_new_token(user: User) -> None:
+    """Stay logged in after changing one's own password.
+
+    The change replaced the user's session token, which ends every session, this one too.
+    Log this session in again under the new token without starting a new one: its start
+    (the 12-hour limit), its CSRF token and the page in the browser stay valid, while every
+    other session, and any copy of the old cookie, stays ended.
+    """
+    login_user(user)
+
+
 def expired(now: int) -> bool:
     started = session.get("started_at", 0)
     seen = session.get("seen_at", 0)

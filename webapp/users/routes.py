@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import htmx
+from ..auth import sessions
 from ..auth.access import require_admin
 from ..forms import clean_text
 from ..models import User
@@ -138,6 +139,8 @@ def change_password(user_id: int):
     form = ChangePasswordForm(user, current_user)
     if form.validate_on_submit():
         service.change_password(user, form.new_password.data, current_user)
+        if user.id == current_user.id:  # an Admin's own: this session stays, the others end
+            sessions.continue_with_new_token(user)
         return finished("Password changed", url_for("users.index"), CLOSE_DIALOG)
     return htmx.render("users/password.html", "users/_password_form.html", 422,
                        form=form, user=user)

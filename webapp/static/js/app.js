@@ -240,3 +240,49 @@
     htmx.onLoad(openDialogs);
   });
 })();
+
+// --- Time zone: the browser's, remembered on the user's profile ---
+// While the logged-in user's time zone is not known, base.html puts the address to report it
+// to on <body> (data-report-time-zone); once stored, pages no longer carry it. The report
+// goes with the CSRF header htmx sends (<body hx-headers>) and survives leaving the page
+// (keepalive). A zone the server does not know (422) is not sent again from this tab.
+// Nothing is shown either way: until a zone is known, times simply stay in UTC.
+(function () {
+  "use strict";
+
+  const REFUSED = "time-zone-refused";
+
+  function browserTimeZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function csrfHeaders() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    } catch (error) {
+      return {};
+    }
+  }
+
+  function reportTimeZone() {
+    const address = document.body.dataset.reportTimeZone;
+    const zone = browserTimeZone();
+    if (!address || !zone || sessionStorage.getItem(REFUSED) === zone) return;
+    fetch(address, {
+      method: "POST",
+      headers: csrfHeaders(),
+      body: new URLSearchParams({ time_zone: zone }),
+      credentials: "same-origin",
+      keepalive: true,
+    }).then((response) => {
+      if (response.status === 422) sessionStorage.setItem(REFUSED, zone);
+    }).catch(() => {});
+  }
+
+  document.addEventListener("DOMContentLoaded", reportTimeZone);
+})();
+// --- end of Time zone ---
