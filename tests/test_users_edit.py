@@ -40,10 +40,12 @@ def test_edit_turns_the_row_into_a_form(admin_client, agent):
     response = admin_client.get(f"/users/{agent.id}/edit", headers=HTMX)
     assert response.status_code == 200
     html = response.text
-    assert html.lstrip().startswith(f'<tr id="user-{agent.id}" class="editing">')
+    assert html.lstrip().startswith(f'<tr id="user-{agent.id}" class="editing"')
     assert f'value="{agent.first_name}"' in html and f'value="{agent.version}"' in html
     assert ">Save</button>" in html and ">Cancel</a>" in html and ">Change Password</a>" in html
-    assert "password" not in re.sub(r"Change Password|/password", "", html).lower()
+    # No password field: the word is only in "Change Password", its address and its id.
+    assert "password" not in re.sub(r"Change Password|/password|edit-user-\d+-password", "",
+                                    html).lower()
     division = f'<option selected value="{agent.division_id}">'
     assert division in html
 
@@ -66,7 +68,7 @@ def test_save_stores_the_edit_and_returns_the_row(admin_client, agent, account):
     assert response.status_code == 200
     assert response.text.lstrip().startswith(f'<tr id="user-{agent.id}">')
     assert "Annie" in response.text
-    assert '"Changes saved"' in response.headers["HX-Trigger"]
+    assert '"Changes to Annie Lee saved"' in response.headers["HX-Trigger"]
     db.session.refresh(agent)
     assert (agent.first_name, agent.email, agent.phone) == ("Annie", "annie@example.com",
                                                             "081234567890")
@@ -77,6 +79,53 @@ def test_save_stores_the_edit_and_returns_the_row(admin_client, agent, account):
 def test_save_without_javascript_redirects_to_the_list(admin_client, agent):
     response = save(admin_client, agent, htmx=False, first_name="Annie")
     assert response.status_code == 302 and response.headers["Location"] == "/users"
+    assert "Changes to Annie Lee saved" in admin_client.get("/users").text
+
+
+def test_the_edit_row_warns_before_its_changes_are_lost(admin_client, agent):
+    """app.js reads these: the words of the warning, and which link Escape follows."""
+    html = admin_client.get(f"/users/{agent.id}/edit", headers=HTMX).text
+    row = re.search(r"<tr [^>]*>", html)[0]
+    assert 'data-unsaved-warning="Your changes to Ann Lee are not saved. Leave them unsaved?"' \
+        in row
+    assert "data-unsaved" not in row.replace("data-unsaved-warning", "")  # as stored
+    assert re.search(r'<a [^>]*id="edit-user-\d+-cancel" data-cancel-edit', html)
+    # Sent back refused, the row holds what was typed, not what is stored.
+    refused = save(admin_client, agent, email="nope").text
+    assert re.search(r"<tr [^>]*data-unsaved>", refused)
+
+
+def test_save_and_cancel_are_disabled_while_on_their_way(admin_client, agent):
+    html = admin_client.get(f"/users/{agent.id}/edit", headers=HTMX).text
+    form_id = f"edit-user-{agent.id}"
+    assert (f'hx-disabled-elt="find button, #{form_id}-cancel, #{form_id}-password" '
+            'hx-indicator="closest tr"') in html
+    assert (f'hx-disabled-elt="#{form_id}-cancel, #{form_id}-save" '
+            'hx-indicator="closest tr">Cancel</a>') in html
+    row = admin_client.get(f"/users/{agent.id}", headers=HTMX).text
+    assert 'hx-disabled-elt="this" hx-indicator="closest tr"' in row  # Edit
+
+
+class TestToastsNameTheUser:
+    def test_created(self, admin_client, account):
+        password = "a long and unusual passphrase 42"
+        response = admin_client.post("/users", headers=HTMX, data={
+            "first_name": "Budi", "last_name": "Santoso", "username": "budi.s",
+            "email": "budi@example.com", "role": "Admin",
+            "password": password, "confirm_password": password})
+        assert response.status_code == 201
+        assert '"message": "Budi Santoso created"' in response.headers["HX-Trigger"]
+
+    def test_saved(self, admin_client, agent):
+        response = save(admin_client, agent, first_name="Budi", last_name="Santoso")
+        assert '"message": "Changes to Budi Santoso saved"' in response.headers["HX-Trigger"]
+
+    def test_deleted(self, admin_client, factory, account, agent):
+        response = admin_client.post(f"/users/{agent.id}/delete", headers=HTMX)
+        assert '"message": "Ann Lee deleted"' in response.headers["HX-Trigger"]
+        other = factory.user(account, Role.AGENT, first_name="Budi", last_name="Santoso")
+        assert admin_client.post(f"/users/{other.id}/delete").status_code == 302
+        assert "Budi Santoso deleted" in admin_client.get("/users").text  # without htmx
 
 
 def test_missing_fields_show_inline_and_keep_values(admin_client, agent):

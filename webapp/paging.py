@@ -15,9 +15,26 @@ COUNT_AHEAD = 500
 LAST_PAGE = 100_000
 
 
+# `?page=last` in a URL: the last page, whatever its number (paginate clamps to it).
+LAST_PAGE_WORD = "last"
+# How many page numbers the pager shows on each side of the current one.
+NUMBERS_AROUND = 2
+
+
 def bounded_page(page: int | None) -> int:
     """A page number from a URL, within 1..LAST_PAGE."""
     return min(max(page or 1, 1), LAST_PAGE)
+
+
+def requested_page(value: str | None) -> int:
+    """The page a URL asks for: a number, or "last" (LAST_PAGE, which paginate turns into
+    the real last page); anything else is page 1."""
+    if value == LAST_PAGE_WORD:
+        return LAST_PAGE
+    try:
+        return bounded_page(int(value or 1))
+    except ValueError:
+        return 1
 
 
 class AtLeast(int):
@@ -27,7 +44,8 @@ class AtLeast(int):
 
 
 def count_label(count: int) -> str:
-    return f"more than {count - 1}" if isinstance(count, AtLeast) else str(count)
+    """A count for people: "1,234", or "more than 1,234" for a count that stopped early."""
+    return f"more than {count - 1:,}" if isinstance(count, AtLeast) else f"{count:,}"
 
 
 def count_up_to(ids: Select, limit: int) -> int:
@@ -80,24 +98,54 @@ class Page:
     def has_next(self) -> bool:
         return self.page < self.pages
 
+    @property
+    def is_last(self) -> bool:
+        return self.total_is_exact and self.page == self.pages
 
-def paginate(ids: Select, load: Callable[[Select], list], page: int, per_page: int) -> Page:
+    @property
+    def last_link(self) -> int:
+        """The page a "last" link asks for: its number, or LAST_PAGE when the count stopped
+        early and the number is unknown (paginate shows the real last page for it)."""
+        return self.pages if self.total_is_exact else LAST_PAGE
+
+    def numbers(self, around: int = NUMBERS_AROUND) -> list[int | None]:
+        """The page numbers a pager shows: the first, those around the current page, and
+        the last when the count is exact; None where numbers are left out ("…"). Past a
+        count that stopped early the last page is unknown, so the list ends in a gap."""
+        shown = sorted({1, *range(max(1, self.page - around),
+                                  min(self.pages, self.page + around) + 1)}
+                       | ({self.pages} if self.total_is_exact else set()))
+        numbers: list[int | None] = []
+        for number in shown:
+            if numbers and number > numbers[-1] + 1:
+                numbers.append(None)
+            numbers.append(number)
+        if not self.total_is_exact:
+            numbers.append(None)
+        return numbers
+
+
+def paginate(ids: Select, load: Callable[[Select], list], page: int, per_page: int,
+             counted: Select | None = None) -> Page:
     """One page of the ordered id query `ids`; `load` turns one page of ids into its rows.
+    `counted`, when given, selects the same ids in an order cheaper to count by than theirs.
 
     The page's ids come first (however deep the page, an index-only walk), then just their
     rows: reading whole rows only to skip them would cost far more. A page past the end
-    shows the last page, not an empty one.
+    shows the last page, not an empty one; LAST_PAGE ("?page=last") counts first, so as
+    not to walk past the end once before.
     """
     def rows_of(number: int) -> list:
         return load(ids.limit(per_page).offset((number - 1) * per_page))
 
     page = max(page, 1)
-    items = rows_of(page)
-    if len(items) < per_page and (items or page == 1):
+    items = rows_of(page) if page < LAST_PAGE else None
+    if items is not None and len(items) < per_page and (items or page == 1):
         # A page that is not full is the last one: its rows tell the total, no count needed.
         return Page(items, (page - 1) * per_page + len(items), page, per_page)
-    total = count_up_to(ids, (page - 1) * per_page + COUNT_AHEAD)
-    if page > page_count(total, per_page):
-        page = page_count(total, per_page)
+    total = count_up_to(ids if counted is None else counted,
+                        (page - 1) * per_page + COUNT_AHEAD)
+    if items is None or page > page_count(total, per_page):
+        page = min(page, page_count(total, per_page))
         items = rows_of(page)
     return Page(items, total, page, per_page)

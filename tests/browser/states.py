@@ -8,6 +8,10 @@ from playwright.sync_api import Locator, Page, expect
 
 from .live import Demo, login
 
+# The sizes issue 10 asks the users screens to work at (and be photographed at).
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
 
 def users_page(page: Page, demo: Demo) -> None:
     login(page, demo.admin)
@@ -42,6 +46,7 @@ def settings_screen(page: Page, demo: Demo) -> None:
 
 
 def users_screen(page: Page, demo: Demo) -> None:
+    page.set_viewport_size(LAPTOP)  # the README's picture: a laptop's screen
     users_page(page, demo)
 
 
@@ -82,6 +87,7 @@ def popup_error(page: Page, demo: Demo) -> None:
 
 
 def edit_row(page: Page, demo: Demo) -> None:
+    page.set_viewport_size(LAPTOP)
     users_page(page, demo)
     username = demo.users[2].username
     row = row_of(page, username)
@@ -119,3 +125,32 @@ STATES: dict[str, Callable[[Page, Demo], None]] = {
 # The states whose request answers 422 (a form with its errors), which Chromium logs.
 ANSWERS_422 = {"create-dialog-errors", "popup-error"}
 
+
+# -- Users list (issue 10): at phone width, and a row's "More actions" menu -------------------
+
+def users_phone_screen(page: Page, demo: Demo) -> None:
+    page.set_viewport_size(PHONE)
+    users_page(page, demo)
+
+
+def row_menu(page: Page, demo: Demo) -> None:
+    page.set_viewport_size(LAPTOP)
+    users_page(page, demo)
+    row = row_of(page, demo.users[3].username)
+    row.locator("summary").click()
+    expect(row.get_by_role("link", name="Change Password")).to_be_visible()
+
+
+def edit_row_phone(page: Page, demo: Demo) -> None:
+    page.set_viewport_size(PHONE)
+    users_page(page, demo)
+    username = demo.users[2].username
+    row = page.locator("#user-rows > tr").filter(has_text=username).first
+    row_id = row.get_attribute("id")
+    row.get_by_role("button", name=f"Edit {username}").click()
+    expect(page.locator(f"#{row_id}").get_by_role("button", name="Save")).to_be_visible()
+
+
+STATES["users-phone"] = users_phone_screen
+STATES["row-menu"] = row_menu
+STATES["edit-row-phone"] = edit_row_phone

@@ -1,19 +1,123 @@
-"""Finding users: search, the role filter, and paging through an account's users."""
+"""Finding users: search, the role and status filters, sorting, and paging through an
+account's users; and the list's state in its URL."""
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import partial
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import search_index
 from ..extensions import db
+from ..forms import clean_text
 from ..identity import ascii_digits
-from ..models import Role, User
-from ..paging import Page, paginate
+from ..models import Role, Status, User
+from ..paging import LAST_PAGE, LAST_PAGE_WORD, Page, paginate, requested_page
 
 LIKE_SPECIALS = re.compile(r"([\\%_])")
 PHONE_LIKE_QUERY = re.compile(r"[+0-9\s()-]+")
 PHONE_NOISE = re.compile(r"[\s()-]")
+LONGEST_QUERY = 100
+
+# What each sortable column orders by. Every order ends in the id, so it is total (a page
+# never shows a row twice or skips one), and each is exactly the expression list of an
+# index that starts with account_id (webapp.models.User, migration 0007): one account's
+# users in any of these orders, either way round, are an index walk, never a sort.
+SORT_KEYS = {
+    # ix_users_account_name
+    "name": (func.lower(User.first_name), func.lower(User.last_name), User.id),
+    # ix_users_account_username
+    "username": (func.lower(User.username), User.id),
+    # ix_users_account_email (emails are stored in lower case)
+    "email": (User.email, User.id),
+    # ix_users_account_role_newest
+    "role": (User.role, User.id),
+    # ix_users_account_newest: ids grow with creation
+    "created": (User.id,),
+}
+# Columns whose first click sorts descending: the newest first, as the list opens.
+DESCENDING_FIRST = {"created"}
+
+
+@dataclass(frozen=True)
+class Sort:
+    """One column, one direction; in a URL "name" (A–Z) or "-name" (Z–A)."""
+
+    column: str = "created"
+    descending: bool = True
+
+    @classmethod
+    def parse(cls, token: str | None) -> "Sort":
+        """The sort a URL names; an unknown one is the default, newest first."""
+        token = token or ""
+        column = token.removeprefix("-")
+        if column not in SORT_KEYS:
+            return NEWEST_FIRST
+        return cls(column, token.startswith("-"))
+
+    @property
+    def token(self) -> str:
+        return ("-" if self.descending else "") + self.column
+
+    def order_by(self) -> list:
+        return [key.desc() if self.descending else key.asc() for key in SORT_KEYS[self.column]]
+
+    def next_for(self, column: str) -> "Sort":
+        """What a click on `column`'s heading sorts by: the other way round when the list is
+        sorted by it already, else that column in its first direction."""
+        if column == self.column:
+            return Sort(column, not self.descending)
+        return Sort(column, column in DESCENDING_FIRST)
+
+    def aria_sort(self, column: str) -> str | None:
+        """The heading's aria-sort: only the column the list is sorted by has one."""
+        if column != self.column:
+            return None
+        return "descending" if self.descending else "ascending"
+
+
+NEWEST_FIRST = Sort("created", True)
+
+
+@dataclass(frozen=True)
+class ListState:
+    """What the users list shows, as its URL says: `?q=&role=&status=&sort=&page=`."""
+
+    query: str = ""
+    role: str = ""
+    status: str = ""
+    sort: Sort = NEWEST_FIRST
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "ListState":
+        """The state a URL's arguments ask for; a filter value that means nothing is "all"."""
+        role, status = args.get("role", ""), args.get("status", "")
+        return cls(query=clean_text(args.get("q", ""))[:LONGEST_QUERY],
+                   role=role if role in set(Role) else "",
+                   status=status if status in set(Status) else "",
+                   sort=Sort.parse(args.get("sort")),
+                   page=requested_page(args.get("page")))
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.query or self.role or self.status)
+
+    def url_arguments(self, **changes) -> dict:
+        """The URL arguments of this state with `changes`, in one spelling: each argument at
+        most once, and none that says what the list does anyway (no `q=`, no `page=1`)."""
+        state = replace(self, **changes)
+        arguments = {
+            "q": state.query,
+            "role": state.role,
+            "status": state.status,
+            "sort": state.sort.token if state.sort != NEWEST_FIRST else "",
+            "page": (LAST_PAGE_WORD if state.page == LAST_PAGE else state.page)
+                    if state.page > 1 else "",
+        }
+        return {name: value for name, value in arguments.items() if value}
 
 
 def _like_pattern(text: str) -> str:
@@ -44,8 +148,15 @@ def search_filter(query: str):
                  for term in search_terms(query)))
 
 
-def matching_ids(account_id: int, query: str = "", role: str = "") -> Select:
-    """Ids of the account's users that match the search and the role filter, newest first.
+def matching_ids(account_id: int, query: str = "", role: str = "", status: str = "",
+                 sort: Sort = NEWEST_FIRST) -> Select:
+    """Ids of the account's users that match the search and the filters, in `sort` order."""
+    return _matches(account_id, query, role, status, sort)[0]
+
+
+def _matches(account_id: int, query: str, role: str, status: str,
+             sort: Sort) -> tuple[Select, Select]:
+    """(the matching ids in `sort` order, the same ids in an order cheap to count).
 
     search_filter alone decides what matches. On SQLite a query of three or more characters
     first goes through the FTS5 trigram index, so that only candidate rows are read; on
@@ -54,24 +165,50 @@ def matching_ids(account_id: int, query: str = "", role: str = "") -> Select:
     ids = select(User.id).where(User.account_id == account_id)
     if role in set(Role):
         ids = ids.where(User.role == role)
-    if not query.strip():
-        return ids.order_by(User.id.desc())
-    ids = ids.where(search_filter(query))
-    terms = search_terms(query)
-    if search_index.can_narrow(db.session.get_bind().dialect.name, terms):
-        return search_index.narrow(ids, terms)
-    return ids.order_by(User.id.desc())
+    if status in set(Status):
+        ids = ids.where(User.status == status)
+    if query.strip():
+        ids = ids.where(search_filter(query))
+        terms = search_terms(query)
+        if search_index.can_narrow(db.session.get_bind().dialect.name, terms):
+            narrowed = search_index.narrow(ids, terms)  # newest first, by the index's rowid
+            return (narrowed if sort == NEWEST_FIRST else _sorted(narrowed, sort)), narrowed
+    # Counting needs no order, and without one a filter's own index can answer it.
+    return ids.order_by(*sort.order_by()), ids
 
 
-def users_with_ids(ids: Select) -> list[User]:
-    """The users whose ids `ids` selects, newest first, with their divisions."""
+# Caps nothing (far above any account's users), yet a LIMIT is what keeps SQLite walking
+# the FTS5 index first for a query ordered by its rowid (see search_index.narrow).
+ALL_MATCHES = 2**62
+
+
+def _sorted(narrowed: Select, sort: Sort) -> Select:
+    """The matches the FTS5 index found, sorted by `sort`.
+
+    Walking a sort's index and asking the FTS5 index about every row on the way would read
+    the whole account for a rare word. So the matches are gathered first, as the index hands
+    them out (a materialized CTE), and only they are sorted: a search finds few users.
+    """
+    matches = narrowed.limit(ALL_MATCHES).cte("matches").prefix_with("MATERIALIZED")
+    return select(User.id).join(matches, User.id == matches.c.id).order_by(*sort.order_by())
+
+
+def users_with_ids(ids: Select, sort: Sort = NEWEST_FIRST) -> list[User]:
+    """The users whose ids `ids` selects (one page), in `sort` order, with their divisions."""
     return list(db.session.scalars(
         select(User).where(User.id.in_(ids))
-        .options(joinedload(User.division)).order_by(User.id.desc())
+        .options(joinedload(User.division)).order_by(*sort.order_by())
     ))
 
 
 def list_users(account_id: int, query: str = "", role: str = "", page: int = 1,
-               per_page: int = 25) -> Page:
-    """One page of the account's users matching the search, newest first."""
-    return paginate(matching_ids(account_id, query, role), users_with_ids, page, per_page)
+               per_page: int = 25, status: str = "", sort: Sort = NEWEST_FIRST) -> Page:
+    """One page of the account's users matching the search and filters, in `sort` order."""
+    ids, counted = _matches(account_id, query, role, status, sort)
+    return paginate(ids, partial(users_with_ids, sort=sort), page, per_page, counted)
+
+
+def list_page(account_id: int, state: ListState, per_page: int) -> Page:
+    """The page of users that a list state shows."""
+    return list_users(account_id, state.query, state.role, state.page, per_page,
+                      state.status, state.sort)

@@ -4,6 +4,8 @@ Each URL renders the whole page for a plain request and just the piece htmx swap
 htmx request (see webapp.htmx).
 """
 
+from dataclasses import replace
+
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -12,9 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import htmx
 from ..auth import sessions
 from ..auth.access import require_admin
-from ..forms import clean_text
 from ..models import User
-from ..paging import bounded_page
 from ..views import finished, get_or_404
 from . import bp, listing, service
 from .forms import ChangePasswordForm, CreateUserForm, EditUserForm
@@ -26,27 +26,22 @@ USER_CREATED = "user-created"
 CLOSE_DIALOG = "close-dialog"
 
 
-def list_arguments() -> dict:
-    """The list state in the URL: search query, role filter and page."""
-    return {
-        "query": clean_text(request.args.get("q", ""))[:100],
-        "role": request.args.get("role", ""),
-        "page": bounded_page(request.args.get("page", 1, type=int)),
-    }
-
-
-def render_list():
-    state = list_arguments()
-    users = listing.list_users(current_user.account_id,
-                               per_page=current_app.config["USERS_PER_PAGE"], **state)
-    return htmx.render("users/index.html", "users/_list.html", listing=users,
-                       query=state["query"], role=state["role"])
-
-
 @bp.get("")
 def index():
-    """The account's users: search, role filter and paging."""
-    return render_list()
+    """The account's users: search, role and status filters, sorting and paging."""
+    asked = listing.ListState.from_args(request.args)
+    users = listing.list_page(current_user.account_id, asked,
+                              current_app.config["USERS_PER_PAGE"])
+    state = replace(asked, page=users.page)  # a page past the end shows the last one
+    response = htmx.render("users/index.html", "users/_list.html", listing=users, state=state)
+    # The address bar shows the list's state in its one spelling: the filter form sends
+    # empty fields (`role=&status=`), and "?page=last" becomes that page's number. A URL
+    # already in that spelling gets no header, so a refresh that asked for no history entry
+    # (after a delete) makes none.
+    shown_url = url_for("users.index", **state.url_arguments())
+    if htmx.is_partial_request() and request.full_path.rstrip("?") != shown_url:
+        response.headers["HX-Push-Url"] = shown_url
+    return response
 
 
 @bp.get("/new")
@@ -62,14 +57,14 @@ def create():
     form = CreateUserForm(current_user.account)
     if form.validate_on_submit():
         try:
-            service.create_user(current_user.account_id, form.user_fields(),
-                                form.password.data, current_user)
+            user = service.create_user(current_user.account_id, form.user_fields(),
+                                       form.password.data, current_user)
         except IntegrityError as error:
             if not form.explain_integrity_error(error):
                 raise
         else:
-            return finished("User created", url_for("users.index"), CLOSE_DIALOG,
-                            USER_CREATED, status=201)
+            return finished(f"{user.full_name} created", url_for("users.index"),
+                            CLOSE_DIALOG, USER_CREATED, status=201)
     return htmx.render("users/new.html", "users/_create_form.html", 422, form=form)
 
 
@@ -104,11 +99,12 @@ def update(user_id: int):
             if not form.explain_integrity_error(error):
                 raise
         else:
+            saved = f"Changes to {user.full_name} saved"
             if not htmx.is_partial_request():
-                flash("Changes saved", "success")
+                flash(saved, "success")
                 return redirect(url_for("users.index"))
             response = htmx.render("users/show.html", "users/_row.html", user=user)
-            return htmx.toast(response, "Changes saved")
+            return htmx.toast(response, saved)
     return htmx.render("users/edit.html", "users/_row_form.html", 422, form=form, user=user)
 
 
@@ -158,9 +154,10 @@ def confirm_delete(user_id: int):
 def delete(user_id: int):
     """Delete the user, unless a rule forbids it (then 422 with the reason)."""
     user = get_or_404(User, user_id)
+    name = user.full_name  # the row is gone afterwards
     try:
         service.delete_user(user, current_user)
     except service.RuleBroken as broken:
         return htmx.render("users/delete.html", "users/_delete_dialog.html", 422,
                            user=user, problem=str(broken))
-    return finished("User deleted", url_for("users.index"), CLOSE_DIALOG, USERS_CHANGED)
+    return finished(f"{name} deleted", url_for("users.index"), CLOSE_DIALOG, USERS_CHANGED)

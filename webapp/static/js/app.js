@@ -286,3 +286,146 @@
   document.addEventListener("DOMContentLoaded", reportTimeZone);
 })();
 // --- end of Time zone ---
+
+// --- Users list: a list that is loading says so, unsaved row edits are not lost silently,
+// Escape cancels a row edit, and the rows' "More actions" menus behave as menus do. The
+// words come from the page (data-unsaved-warning on a row being edited).
+(function () {
+  "use strict";
+
+  // aria-busy follows htmx's own request class on a region marked data-busy-while-loading,
+  // so screen readers wait for the new list too (and Pico draws its spinner).
+  const busyWatch = new MutationObserver((changes) => {
+    for (const change of changes) {
+      const region = change.target;
+      if (region.classList.contains("htmx-request")) region.setAttribute("aria-busy", "true");
+      else region.removeAttribute("aria-busy");
+    }
+  });
+  function watchBusyRegions(root) {
+    const regions = root.querySelectorAll ? root.querySelectorAll("[data-busy-while-loading]") : [];
+    for (const region of regions) {
+      busyWatch.observe(region, { attributes: true, attributeFilter: ["class"] });
+    }
+  }
+
+  // A row being edited has unsaved changes when a field differs from what the row came with,
+  // or when the row itself came back unsaved (data-unsaved: a refused or conflicting Save).
+  function fieldChanged(field) {
+    if (field.type === "hidden" || field.disabled) return false;
+    if (field.type === "checkbox" || field.type === "radio") return field.checked !== field.defaultChecked;
+    if (field.tagName === "SELECT") {
+      const initial = Array.from(field.options).find((option) => option.defaultSelected)
+        || field.options[0];
+      return field.value !== (initial ? initial.value : "");
+    }
+    return field.value !== field.defaultValue;
+  }
+
+  function rowsWithUnsavedChanges(root) {
+    return Array.from(root.querySelectorAll("tr[data-unsaved-warning]")).filter((row) =>
+      row.hasAttribute("data-unsaved")
+      || Array.from(row.querySelectorAll("input, select, textarea")).some(fieldChanged));
+  }
+
+  function mayLeave(rows) {
+    return !rows.length || window.confirm(rows.map((row) => row.dataset.unsavedWarning).join("\n"));
+  }
+
+  // A request that would swap out a row with unsaved changes (a search, a filter, a sort, a
+  // page, the refresh after another user was created or deleted) asks first; the row's own
+  // Save and Cancel do not.
+  document.addEventListener("htmx:confirm", (event) => {
+    const target = event.detail.target;
+    const from = event.detail.elt;
+    if (!target || !target.querySelectorAll) return;
+    const losing = rowsWithUnsavedChanges(target).filter((row) => !row.contains(from));
+    if (!losing.length) return;
+    event.preventDefault();
+    if (mayLeave(losing)) event.detail.issueRequest(true);
+  });
+
+  // Leaving the page (reload, a link, Logout): the browser asks, in its own words.
+  window.addEventListener("beforeunload", (event) => {
+    if (!rowsWithUnsavedChanges(document).length) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+
+  // Back and Forward: htmx would fetch the earlier page in place of this one (its own
+  // window.onpopstate, which this capturing listener runs before). Staying puts the
+  // address back to the page still shown.
+  let shownAddress = location.href;
+  for (const name of ["htmx:pushedIntoHistory", "htmx:replacedInHistory", "htmx:historyRestore"]) {
+    document.addEventListener(name, () => { shownAddress = location.href; });
+  }
+  window.addEventListener("popstate", (event) => {
+    if (mayLeave(rowsWithUnsavedChanges(document))) {
+      shownAddress = location.href;
+      return;
+    }
+    event.stopImmediatePropagation();
+    history.pushState({ htmx: true }, "", shownAddress);
+  }, true);
+
+  // hx-disabled-elt disables the clicked button while its request is on its way, and a
+  // disabled button loses focus to the page itself. Keep it on the button's row instead, so
+  // the focus keeping above finds it inside what is swapped and puts it on the row that
+  // comes back (a keyboard user's Save lands on the row's "Edit").
+  document.addEventListener("focusout", (event) => {
+    const control = event.target;
+    if (event.relatedTarget || !control.closest || !control.hasAttribute("data-disabled-by-htmx")) return;
+    const row = control.closest("tr");
+    if (!row) return;
+    row.tabIndex = -1;
+    row.focus({ preventScroll: true });
+  });
+
+  function closeRowMenus(except) {
+    for (const menu of document.querySelectorAll("details.row-menu[open]")) {
+      if (menu !== except) menu.open = false;
+    }
+  }
+
+  // Escape closes an open row menu (focus back on its button), else cancels the row edit it
+  // is pressed in, as it closes a dialog; a dialog's own Escape stays the dialog's.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || event.defaultPrevented || !event.target.closest) return;
+    if (event.target.closest("dialog")) return;
+    const menu = event.target.closest("details.row-menu[open]");
+    if (menu) {
+      event.preventDefault();
+      menu.open = false;
+      menu.querySelector("summary").focus();
+      return;
+    }
+    const row = event.target.closest("tr.editing");
+    const cancel = row && row.querySelector("[data-cancel-edit]");
+    if (!cancel) return;
+    event.preventDefault();
+    cancel.click();
+  });
+
+  // One row menu open at a time; a click elsewhere closes it. Choosing an entry closes its
+  // menu first, with focus on the menu's button: a dialog the entry opens gives focus back
+  // there when it closes (the entry itself is hidden by then).
+  document.addEventListener("toggle", (event) => {
+    const menu = event.target;
+    if (menu.matches && menu.matches("details.row-menu") && menu.open) closeRowMenus(menu);
+  }, true);
+  document.addEventListener("click", (event) => {
+    const menu = event.target.closest ? event.target.closest("details.row-menu") : null;
+    if (!menu) {
+      closeRowMenus(null);
+    } else if (event.target.closest("ul a[href]")) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  }, true);
+
+  document.addEventListener("DOMContentLoaded", () => {
+    watchBusyRegions(document);
+    htmx.onLoad(watchBusyRegions);
+  });
+})();
+// --- end of Users list ---
