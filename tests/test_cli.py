@@ -1,10 +1,11 @@
-"""The command line: create-admin, create-division and bootstrap."""
+"""The command line: create-admin, create-division, bootstrap and set-password."""
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import PASSWORD
 from webapp.extensions import db
-from webapp.models import Account, Division, Role, User
+from webapp.models import Account, AuditAction, AuditEntry, Division, Role, User
 
 GOOD = "lantern-quartz-meadow-7"
 
@@ -110,3 +111,77 @@ def test_bootstrap_creates_default_admin_once_and_prints_the_password(runner):
     again = runner.invoke(args=["bootstrap"])
     assert again.exit_code == 0 and again.output == ""
     assert count(User) == 1
+
+
+# -- set-password: a lost password ------------------------------------------------------------
+
+def set_password(runner, *args, input=None, **env):
+    return runner.invoke(args=["set-password", *args], input=input, env=env)
+
+
+def password_audit_entries() -> list[AuditEntry]:
+    return list(db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == AuditAction.PASSWORD_CHANGED)))
+
+
+def test_set_password_sets_it_ends_the_sessions_and_logs_the_command_line(app, runner, admin):
+    browser = app.test_client()
+    browser.post("/login", data={"username": "boss", "password": PASSWORD})
+    assert browser.get("/settings").status_code == 200
+
+    result = set_password(runner, "--username", "BOSS", "--password", GOOD)
+    assert result.exit_code == 0, result.output
+    assert "boss" in result.output and GOOD not in result.output
+    db.session.refresh(admin)
+    assert admin.check_password(GOOD) and not admin.check_password(PASSWORD)
+    assert admin.version == 1  # a password is no part of an Admin's open edit of the row
+    assert browser.get("/settings").status_code == 302  # logged out
+    [entry] = password_audit_entries()
+    assert (entry.actor_id, entry.actor_name, entry.address) == (None, "command line",
+                                                                 "command line")
+    assert (entry.target_id, entry.account_id) == (admin.id, admin.account_id)
+
+
+def test_set_password_lifts_a_login_lock(client, runner, admin):
+    for attempt in range(6):  # five are free, the sixth locks the account
+        client.post("/login", data={"username": "boss", "password": f"lost it {attempt}"})
+    db.session.refresh(admin)
+    assert admin.locked_until is not None
+    assert set_password(runner, "--username", "boss", "--password", GOOD).exit_code == 0
+    response = client.post("/login", data={"username": "boss", "password": GOOD})
+    assert response.status_code == 302
+
+
+def test_set_password_from_the_environment(runner, admin):
+    result = set_password(runner, "--username", "boss", NEW_PASSWORD=GOOD)
+    assert result.exit_code == 0, result.output
+    db.session.refresh(admin)
+    assert admin.check_password(GOOD)
+
+
+def test_set_password_from_a_hidden_prompt_asked_twice(runner, admin):
+    result = set_password(runner, "--username", "boss", input=f"{GOOD}\n{GOOD}\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("password") >= 2 and GOOD not in result.output
+    db.session.refresh(admin)
+    assert admin.check_password(GOOD)
+
+
+@pytest.mark.parametrize("args, stdin, message", [
+    (["--username", "nobody", "--password", GOOD], None,
+     'There is no user with the username "nobody".'),
+    (["--username", "boss", "--password", "short"], None, "Password must be 12–128"),
+    (["--username", "boss", "--password", "qwertyuiopasdfgh"], None, "Password is too common"),
+    (["--username", "boss", "--password", "Boss@Example.com"], None,
+     "Password must not be the same as the username or email."),
+    (["--username", "boss"], f"{GOOD}\n{GOOD}x\n", "do not match"),
+])
+def test_set_password_refuses_bad_input_and_writes_nothing(runner, admin, args, stdin, message):
+    before = (admin.password_hash, admin.session_token)
+    result = set_password(runner, *args, input=stdin)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    db.session.refresh(admin)
+    assert (admin.password_hash, admin.session_token) == before
+    assert password_audit_entries() == []

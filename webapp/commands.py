@@ -1,6 +1,7 @@
 """Command line: `flask --app wsgi create-admin | create-division | bootstrap | backup |
-restore`. Each change goes through the same service functions and write transactions as
-the web views, so a command waits for a busy server's write lock instead of failing."""
+restore | set-password`. Each change goes through the same service functions and write
+transactions as the web views, so a command waits for a busy server's write lock instead of
+failing."""
 
 import os
 import secrets
@@ -12,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from . import backup
+from . import backup, passwords
+from .auth.service import find_user_by_username
 from .database import write_transaction
 from .extensions import db
 from .models import Account, Division, Role, User
@@ -138,7 +140,35 @@ def restore_command(path: Path, yes: bool):
         fail(str(error))
 
 
+# -- set-password: a lost password, the Admin's own included ----------------------------------
+
+def new_password_from(given: str | None) -> str:
+    """--password, else $NEW_PASSWORD, else a hidden prompt asked twice."""
+    if given is not None:
+        return given
+    if os.environ.get("NEW_PASSWORD"):
+        return os.environ["NEW_PASSWORD"]
+    return click.prompt("New password", hide_input=True, confirmation_prompt=True)
+
+
+@click.command("set-password")
+@click.option("--username", required=True, help="Whose password; letter case does not matter.")
+@click.option("--password", help="Else $NEW_PASSWORD, else a hidden prompt asked twice.")
+def set_password_command(username, password):
+    """Set a new password for a user (a lost Admin password) and end their sessions."""
+    user = find_user_by_username(username)
+    if user is None:
+        fail(f'There is no user with the username "{username}".')
+    password = new_password_from(password)
+    problems = passwords.problems(password, user.username, user.email)
+    if problems:
+        fail(*problems)
+    username = user.username  # read before the change: `user` expires with its transaction
+    service.set_password_from_command_line(user, password)
+    click.echo(f"Set a new password for {username}; their open sessions have ended.")
+
+
 def init_app(app: Flask) -> None:
     for command in (create_admin_command, create_division_command, bootstrap_command,
-                    backup_command, restore_command):
+                    backup_command, restore_command, set_password_command):
         app.cli.add_command(command)

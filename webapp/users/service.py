@@ -143,3 +143,23 @@ def delete_user(user: User, actor: User) -> None:
                      target=user, details=f"{user.full_name} <{user.email}>, {user.role}")
         db.session.delete(user)
         db.session.flush()
+
+
+# -- changes from the command line ------------------------------------------------------------
+
+COMMAND_LINE = "command line"  # the actor the Activity log names for a command
+
+
+def set_password_from_command_line(user: User, password: str) -> None:
+    """Store a new password given on the command line (`flask set-password`: a lost Admin
+    password) and end the user's sessions, as change_password does for an Admin.
+
+    It also lifts a login lock: whoever lost a password has usually tried it a few times,
+    and should not then wait up to 15 minutes to use the new one.
+    """
+    password_hash = hash_new_password(password)
+    with write_transaction():
+        user.update_quietly(password_hash=password_hash, session_token=new_session_token(),
+                            failed_logins=0, locked_until=None)
+        audit.record(AuditAction.PASSWORD_CHANGED, account_id=user.account_id,
+                     actor_name=COMMAND_LINE, target=user)
