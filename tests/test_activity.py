@@ -160,7 +160,20 @@ def test_paging_keeps_the_filters(app, admin_client, account, admin, ann):
     page_two = admin_client.get(older.replace("&amp;", "&"), headers=HTMX)
     assert len(listed_ids(page_two.text)) == 40 and "Page 2 of 2" in page_two.text
     newer = re.search(r'<a href="([^"]+)" rel="prev"', page_two.text)[1]
-    assert newer == f"/activity?page=1&amp;person={ann.id}&amp;action=user+edited"
+    assert newer == f"/activity?person={ann.id}&amp;action=user+edited"  # page 1: no page=
+
+
+def test_the_oldest_link_jumps_to_the_last_page_and_names_its_number(app, admin_client, account,
+                                                                    admin, ann):
+    for number in range(120):
+        record(app, AuditAction.USER_EDITED, account, admin, ann, details=f"Entry {number}")
+    page_one = admin_client.get("/activity", headers=HTMX, query_string={"action": "user edited"})
+    oldest = re.search(r'<a href="([^"]+)"[^>]*>Oldest »</a>', page_one.text)[1]
+    assert oldest == "/activity?page=3&amp;action=user+edited"
+    last = admin_client.get("/activity", headers=HTMX,
+                            query_string={"page": "last", "action": "user edited"})
+    assert listed_ids(last.text)[-1] == "0" and "Page 3 of 3" in last.text
+    assert last.headers["HX-Push-Url"] == "/activity?page=3&action=user+edited"
 
 
 def test_a_filtered_htmx_answer_puts_the_state_in_the_address_bar(admin_client, ann, mixed_log):

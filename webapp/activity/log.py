@@ -7,7 +7,7 @@ from sqlalchemy import Select, literal_column, or_, select, union_all
 
 from ..extensions import db
 from ..models import AuditAction, AuditEntry, Status, User
-from ..paging import Page, paginate
+from ..paging import LAST_PAGE, LAST_PAGE_WORD, Page, paginate
 from ..users import listing
 
 ENTRIES_PER_PAGE = 50
@@ -57,9 +57,11 @@ class Filters:
     def active(self) -> bool:
         return self.person is not None or self.action is not None
 
-    def url_arguments(self) -> dict:
-        """The filters as URL arguments, leaving out the ones not set."""
-        return {"person": self.person.id if self.person else None,
+    def url_arguments(self, page: int = 1) -> dict:
+        """The filters and a page as URL arguments, each once, leaving out the ones not set
+        and page 1; the pager's jump to the last page as `page=last`."""
+        return {"page": LAST_PAGE_WORD if page == LAST_PAGE else page if page > 1 else None,
+                "person": self.person.id if self.person else None,
                 "action": self.action.value if self.action else None}
 
 

@@ -8,7 +8,7 @@ from .. import htmx
 from ..auth.access import require_admin
 from ..forms import clean_text
 from ..models import AuditAction
-from ..paging import bounded_page
+from ..paging import requested_page
 from . import bp, log
 
 bp.before_request(require_admin)
@@ -42,8 +42,7 @@ def index():
     """One page of the account's audit entries, with the filters above it."""
     filters = requested_filters()
     account_id = current_user.account_id
-    entries = log.list_entries(account_id, filters,
-                               bounded_page(request.args.get("page", 1, type=int)))
+    entries = log.list_entries(account_id, filters, requested_page(request.args.get("page")))
     # Without JavaScript the picker's text arrives here (its form's plain submit): the page
     # then lists the matching people, as the picker does while typing.
     searched = person_search()
@@ -57,8 +56,7 @@ def index():
         # The address bar shows the state in its one spelling: no empty `action=` from the
         # form, and the page actually shown when the one asked for was past the end.
         response.headers["HX-Push-Url"] = url_for(
-            "activity.index", page=entries.page if entries.page > 1 else None,
-            **filters.url_arguments())
+            "activity.index", **filters.url_arguments(page=entries.page))
     return response
 
 
