@@ -255,7 +255,7 @@ def test_success_closes_the_dialog_refreshes_the_list_and_toasts(admin_client, v
     assert response.status_code == 201
     assert response.headers["HX-Trigger"] == (
         '{"close-dialog": null, "user-created": null, '
-        '"toast": {"message": "User created", "level": "success"}}')
+        '"toast": {"message": "Ann Lee created", "level": "success"}}')
     user = db.session.scalar(select(User).where(User.username == "ann.lee"))
     assert user.account_id == account.id
     assert user.email == "ann.lee@example.com"  # stored in lower case
@@ -289,7 +289,7 @@ def test_without_javascript_the_form_works_as_a_page(admin_client, valid):
     assert "Email is not a valid email address." in invalid.text
     response = create(admin_client, valid, htmx=False)
     assert response.status_code == 302 and response.headers["Location"] == "/users"
-    assert "User created" in admin_client.get("/users").text
+    assert "Ann Lee created" in admin_client.get("/users").text
 
 
 def test_a_database_race_on_the_username_becomes_the_form_error(admin_client, valid,

@@ -117,7 +117,7 @@ def test_create_dialog_by_keyboard(page: Page, problems, seed, admin):
         press_enter(page)  # Enter in a field submits the form
     assert created.value.status == 201, created.value.text()
     expect(dialog).to_have_count(0)
-    expect(page.locator("#toasts").get_by_text("User created")).to_be_visible()
+    expect(page.locator("#toasts").get_by_text("Kim created")).to_be_visible()
     expect(opener).to_be_focused()
     assert seed.find(username) is not None
 
@@ -138,7 +138,7 @@ def test_row_actions_by_keyboard(page: Page, problems, seed, admin):
     page.keyboard.type("Kaia")
     tab_to(page, row.get_by_role("button", name="Save"))
     press_enter(page)
-    expect(page.locator("#toasts").get_by_text("Changes saved")).to_be_visible()
+    expect(page.locator("#toasts").get_by_text("Changes to Kaia Keys saved")).to_be_visible()
     expect(row).to_contain_text("Kaia Keys")
     # Focus is not lost: it is back on the row's Edit button.
     expect(edit).to_be_focused()
@@ -181,7 +181,7 @@ def test_row_actions_by_keyboard(page: Page, problems, seed, admin):
     tab_to(page, popup.get_by_role("button", name="Delete", exact=True), limit=3)
     press_enter(page)
     expect(popup).to_have_count(0)
-    expect(page.locator("#toasts").get_by_text("User deleted")).to_be_visible()
+    expect(page.locator("#toasts").get_by_text("Kaia Keys deleted")).to_be_visible()
     expect(row).to_have_count(0)
     assert seed.find(agent.username) is None
     # Focus stays in the list, on the row that took the deleted one's place.
