@@ -139,8 +139,7 @@ def test_an_admin_changing_her_own_password_from_the_users_list_stays(page: Page
     expect(page.get_by_role("heading", name="Activity", exact=True)).to_be_visible()
 
 
-def test_a_wrong_current_password_changes_nothing(page: Page, problems, seed: Seed,
-                                                  agent: Person):
+def test_a_wrong_current_password_changes_nothing(page: Page, problems, agent: Person):
     problems.allow_status(422, "the password form comes back with its errors")
     login(page, agent)
     page.wait_for_load_state()
@@ -157,8 +156,7 @@ def test_the_browsers_time_zone_is_remembered(page: Page, seed: Seed, agent: Per
     assert seed.find(agent.username).time_zone == ""
     login(page, agent)
     expect(page.locator("body")).to_have_attribute("data-report-time-zone", "/profile/time-zone")
-    page.wait_for_function("() => true")  # the report goes out on DOMContentLoaded
-    for _ in range(50):
+    for _ in range(50):  # the report goes out on DOMContentLoaded, in the background
         if seed.find(agent.username).time_zone:
             break
         page.wait_for_timeout(100)
@@ -174,7 +172,8 @@ def test_the_side_navigation_and_breadcrumbs_lead_around_settings(page: Page, ad
     side = page.get_by_role("navigation", name="Settings")
     expect(side.get_by_role("link", name="Users")).to_have_attribute("aria-current", "page")
     crumbs = page.get_by_role("navigation", name="Breadcrumb")
-    expect(crumbs).to_have_text(re.compile(r"^\s*Settings\s*›\s*Account Management\s*›\s*Users\s*$"))
+    expect(crumbs).to_have_text(
+        re.compile(r"^\s*Settings\s*›\s*Account Management\s*›\s*Users\s*$"))
     expect(crumbs.locator(".breadcrumb-separator").first).to_be_visible()
     expect(crumbs.get_by_role("link", name="Users")).to_have_attribute("aria-current", "page")
 
