@@ -51,6 +51,11 @@ def users_screen(page: Page, demo: Demo) -> None:
 
 
 def create_dialog_errors(page: Page, demo: Demo) -> None:
+    page.set_viewport_size(LAPTOP)
+    errors_beside_their_fields(page, demo)
+
+
+def errors_beside_their_fields(page: Page, demo: Demo) -> None:
     """The form once its popup error is closed: every problem under its own field, next to
     the missing ones, with the password rules and the Division hint."""
     dialog = create_dialog(page, demo)
@@ -71,6 +76,7 @@ def create_dialog_errors(page: Page, demo: Demo) -> None:
 
 
 def popup_error(page: Page, demo: Demo) -> None:
+    page.set_viewport_size(LAPTOP)
     dialog = create_dialog(page, demo)
     dialog.get_by_label("First name", exact=True).fill("Dewi")
     dialog.get_by_label("Last name", exact=True).fill("Hartono")
@@ -104,6 +110,7 @@ def password_dialog(page: Page, demo: Demo) -> None:
 
 
 def delete_popup(page: Page, demo: Demo) -> None:
+    page.set_viewport_size(LAPTOP)
     users_page(page, demo)
     row_of(page, demo.users[3].username).get_by_role("button", name="Delete").click()
     popup = page.get_by_role("dialog", name="Are you sure want to delete this data?")
@@ -179,3 +186,14 @@ def edit_row_phone(page: Page, demo: Demo) -> None:
 STATES["users-phone"] = users_phone_screen
 STATES["row-menu"] = row_menu
 STATES["edit-row-phone"] = edit_row_phone
+
+
+# -- Forms (issue 10): the create dialog's errors beside their fields on a phone -------------
+
+def create_dialog_errors_phone(page: Page, demo: Demo) -> None:
+    page.set_viewport_size(PHONE)
+    errors_beside_their_fields(page, demo)
+
+
+STATES["create-dialog-errors-phone"] = create_dialog_errors_phone
+ANSWERS_422.add("create-dialog-errors-phone")
