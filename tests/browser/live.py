@@ -11,15 +11,19 @@ from pathlib import Path
 
 from flask import Flask, got_request_exception
 from playwright.sync_api import BrowserContext, Page, expect
+from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from webapp import create_app
+from webapp.database import write_transaction
 from webapp.extensions import db
 from webapp.models import Account, Division, Role, Status, User
 
 # A cheap scrypt cost keeps logins fast; the real cost is tested elsewhere.
 FAST_HASH = "scrypt:1024:8:1"
 PASSWORD = "browser tests walk the flow"
+# Every seeded user shares one hash, made once, outside any write transaction.
+FAST_PASSWORD_HASH = generate_password_hash(PASSWORD, method=FAST_HASH)
 
 # Chromium's own background traffic (updates, sync, field trials) is noise on a test machine.
 CHROMIUM_ARGS = [
@@ -108,18 +112,20 @@ class Seed:
 
     def account(self, name: str | None = None, divisions: tuple[str, ...] = ()) -> int:
         """A new account (with "General") and these further divisions; returns its id."""
-        with self.app.app_context():
+        # A write transaction, as the app writes: it waits for the server's own writes (a
+        # time-zone report on page load, say) instead of failing with "database is locked".
+        with self.app.app_context(), write_transaction():
             account = Account.create(name or self.unique("Browser Co "))
             for division in divisions:
                 account.divisions.append(Division(name=division))
-            db.session.commit()
+            db.session.flush()
             return account.id
 
     def user(self, account_id: int, role: Role = Role.AGENT, username: str | None = None,
              first_name: str = "Test", last_name: str = "Person", division: str = "General",
              **fields) -> Person:
         username = username or self.unique(role.value.lower())
-        with self.app.app_context():
+        with self.app.app_context(), write_transaction():
             account = db.session.get(Account, account_id)
             division_id = None
             if role is not Role.ADMIN:
@@ -128,9 +134,9 @@ class Seed:
                         email=fields.pop("email", f"{username.lower()}@example.com"),
                         first_name=first_name, last_name=last_name, role=role,
                         division_id=division_id, **fields)
-            user.set_password(PASSWORD, FAST_HASH)
+            user.password_hash = FAST_PASSWORD_HASH
             db.session.add(user)
-            db.session.commit()
+            db.session.flush()
             return Person(user.id, account_id, user.username, user.email, user.first_name,
                           user.last_name, user.role)
 

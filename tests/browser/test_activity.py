@@ -9,6 +9,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from webapp import audit
+from webapp.database import write_transaction
 from webapp.extensions import db
 from webapp.models import AuditAction, Role, User
 
@@ -29,13 +30,13 @@ document.addEventListener("htmx:beforeSend", (event) => {
 
 def write_log(app: Flask, account_id: int, entries: list[tuple]) -> None:
     """Entries (action, actor, target, details) in the live server's log, oldest first."""
-    with app.test_request_context(environ_base={"REMOTE_ADDR": "198.51.100.7"}):
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "198.51.100.7"}), \
+            write_transaction():
         for action, actor, target, details in entries:
             audit.record(action, account_id=account_id,
                          actor=db.session.get(User, actor.id) if actor else None,
                          target=db.session.get(User, target.id) if target else None,
                          details=details)
-        db.session.commit()
 
 
 def query_of(page: Page) -> dict[str, str]:
@@ -160,9 +161,8 @@ def test_names_link_to_the_users_who_still_exist(page: Page, team, seed, live_ap
     admin, ann, bob = team
     gone: Person = seed.user(admin.account_id, Role.AGENT, username=seed.unique("gone"))
     write_log(live_app, admin.account_id, [(AuditAction.USER_EDITED, admin, gone, "")])
-    with live_app.app_context():
+    with live_app.app_context(), write_transaction():
         db.session.delete(db.session.get(User, gone.id))
-        db.session.commit()
     login(page, admin)
     page.goto("/activity")
     edit_of_gone = page.locator("#activity-rows > tr").filter(has_text=gone.username)
