@@ -223,12 +223,14 @@ def test_guessing_ones_current_password_locks_like_guessing_a_login(admin_client
             "current_password": f"a wrong guess {attempt}", "new_password": NEW,
             "confirm_password": NEW})
         assert response.status_code == 422
+        assert "Current password is not right." in response.text
     right = admin_client.post(f"/users/{admin.id}/password", headers=HTMX, data={
         "current_password": PASSWORD, "new_password": NEW, "confirm_password": NEW})
     assert right.status_code == 422  # locked now, even for the right password
+    assert "Too many wrong passwords. Wait a few minutes and try again." in right.text
     db.session.refresh(admin)
     assert admin.locked_until is not None and not admin.check_password(NEW)
     failed = db.session.scalars(select(AuditEntry.details).where(
         AuditEntry.action == AuditAction.LOGIN_FAILED)).all()
-    assert failed.count("Wrong password") == throttle.FREE_FAILURES
+    assert failed.count("Wrong current password") == throttle.FREE_FAILURES
     assert "Account locked" in failed

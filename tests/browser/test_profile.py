@@ -139,8 +139,10 @@ def test_an_admin_changing_her_own_password_from_the_users_list_stays(page: Page
     expect(page.get_by_role("heading", name="Activity", exact=True)).to_be_visible()
 
 
-def test_a_wrong_current_password_changes_nothing(page: Page, problems, agent: Person):
+def test_a_wrong_current_password_changes_nothing(page: Page, problems, seed: Seed,
+                                                  agent: Person):
     problems.allow_status(422, "the password form comes back with its errors")
+    old_hash = seed.find(agent.username).password_hash
     login(page, agent)
     page.wait_for_load_state()
     change_own_password(page, "not my password at all", NEW, NEW)
@@ -148,7 +150,8 @@ def test_a_wrong_current_password_changes_nothing(page: Page, problems, agent: P
     expect(popup).to_contain_text("Current password is not right.")
     popup.get_by_role("button", name="Close").click()
     page.reload()
-    expect(page).to_have_url(re.compile(r"/profile$"))
+    expect(page).to_have_url(re.compile(r"/profile$"))  # still logged in
+    assert seed.find(agent.username).password_hash == old_hash  # and nothing changed
 
 
 @pytest.mark.browser_context_args(timezone_id="Asia/Jakarta")

@@ -4,6 +4,7 @@ and every password hash runs between transactions, never holding a lock."""
 import hashlib
 import time
 from dataclasses import dataclass
+from enum import Enum, auto
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -66,7 +67,13 @@ def authenticate(username: str, password: str, address: str) -> LoginResult:
     return LoginResult(user)
 
 
-def confirm_password(user_id: int, password: str, address: str) -> bool:
+class PasswordCheck(Enum):
+    RIGHT = auto()
+    WRONG = auto()
+    TOO_MANY_TRIES = auto()  # locked, or refused for its address: not checked
+
+
+def confirm_password(user_id: int, password: str, address: str) -> PasswordCheck:
     """Whether this is the logged-in user's password (to change it, say), counted and
     limited like a login: a session left open must not be a way to guess it."""
     claim = _claim(address, user_id)
@@ -74,9 +81,10 @@ def confirm_password(user_id: int, password: str, address: str) -> bool:
         passwords.hash_password(password, current_app.config["PASSWORD_HASH_METHOD"])
         if claim.verdict is not Verdict.ADDRESS_REFUSED:
             _record_refusal(claim.verdict, user_id, "", address)
-        return False
+        return PasswordCheck.TOO_MANY_TRIES
     correct = passwords.check_password(claim.password_hash, password)
-    return _finish(claim, user_id, correct, address, logging_in=False) is not None
+    user = _finish(claim, user_id, correct, address, logging_in=False)
+    return PasswordCheck.RIGHT if user is not None else PasswordCheck.WRONG
 
 
 def _claim(address: str, user_id: int | None) -> throttle.Claim:
@@ -111,7 +119,8 @@ def _finish(claim: throttle.Claim, user_id: int, correct: bool, address: str, *,
             return None
         if not correct:
             locked = throttle.finish_attempt(claim.attempt_id, user, AttemptOutcome.FAILED)
-            _record_failure(user, "Wrong password", locked)
+            _record_failure(user, "Wrong password" if logging_in else "Wrong current password",
+                            locked)
             _note_address_limit(address)
             return None
         if not user.is_active or user.password_hash != claim.password_hash:

@@ -191,9 +191,12 @@ class ChangePasswordForm(AppForm):
             return True
         # Counted and limited like a login (5 wrong ones lock the account), so a session
         # left open is no way to guess the password.
-        if auth_service.confirm_password(self.user.id, field.data, audit.client_address()):
+        check = auth_service.confirm_password(self.user.id, field.data, audit.client_address())
+        if check is auth_service.PasswordCheck.RIGHT:
             return True
-        field.errors.append("Current password is not right.")
+        field.errors.append("Current password is not right." if check is
+                            auth_service.PasswordCheck.WRONG else
+                            "Too many wrong passwords. Wait a few minutes and try again.")
         return False
 
 
