@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 from . import database, errors, security, timezones
 from .config import Config, default_database_url, load_secret_key
 from .extensions import csrf, db, login_manager, migrate
+from .models import LARGEST_ID
 
 MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(__file__), "migrations")
 
@@ -72,7 +73,7 @@ class DatabaseIdConverter(IntegerConverter):
     is a 404 rather than a database error."""
 
     def __init__(self, url_map):
-        super().__init__(url_map, min=1, max=2**31 - 1)
+        super().__init__(url_map, min=1, max=LARGEST_ID)
 
     def to_python(self, value: str) -> int:
         # Refusing with ValidationError would let routing go on to other rules of the path

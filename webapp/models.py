@@ -41,6 +41,10 @@ def code_column(enum: type[StrEnum], length: int) -> Enum:
 
 DEFAULT_DIVISION = "General"
 
+# The largest id the id columns hold (INTEGER, 32 bits on PostgreSQL): a bigger number in a
+# URL names nothing.
+LARGEST_ID = 2**31 - 1
+
 # SQLite hands a deleted row's id to the next insert unless told otherwise; then a stale
 # edit form or an audit entry could name someone else. PostgreSQL never reuses ids.
 NEVER_REUSE_IDS = {"sqlite_autoincrement": True}

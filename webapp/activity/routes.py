@@ -7,15 +7,11 @@ from flask_login import current_user
 from .. import htmx
 from ..auth.access import require_admin
 from ..forms import clean_text
-from ..models import AuditAction
+from ..models import LARGEST_ID, AuditAction
 from ..paging import requested_page
 from . import bp, log
 
 bp.before_request(require_admin)
-
-# The largest id the id columns hold; a bigger number in the URL names nobody.
-LARGEST_ID = 2**31 - 1
-
 
 def requested_filters() -> log.Filters:
     """The filters in the URL, `?person=<user id>&action=<code>`; one that names nothing

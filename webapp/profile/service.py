@@ -7,7 +7,7 @@ from .. import audit
 from ..database import write_transaction
 from ..extensions import db
 from ..models import AuditAction, User
-from ..users.service import EditConflict
+from ..users.service import EditConflict, apply_edit
 
 
 def update_profile(user: User, fields: dict, time_zone: str, expected_version: int) -> None:
@@ -21,13 +21,9 @@ def update_profile(user: User, fields: dict, time_zone: str, expected_version: i
     with write_transaction():
         if user.version != expected_version:
             raise EditConflict
-        before = {name: getattr(user, name) for name in fields}
-        for name, value in fields.items():
-            setattr(user, name, value)
-        db.session.flush()
+        changes = apply_edit(user, fields)
         if time_zone and time_zone != user.time_zone:
             user.update_quietly(time_zone=time_zone)
-        changes = audit.field_changes(before, fields)
         if changes:
             audit.record(AuditAction.USER_EDITED, account_id=user.account_id, actor=user,
                          target=user, changes=changes)

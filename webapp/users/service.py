@@ -111,14 +111,22 @@ def update_user(user: User, fields: dict, actor: User, expected_version: int) ->
             problem = admin_change_problem(actor, user, role, status)
             if problem:
                 raise RuleBroken(problem)
-        before = {name: getattr(user, name) for name in fields}
-        for name, value in fields.items():
-            setattr(user, name, value)
-        if not user.is_active:
-            user.end_sessions()
-        db.session.flush()
+        changes = apply_edit(user, fields)
         audit.record(AuditAction.USER_EDITED, account_id=user.account_id, actor=actor,
-                     target=user, changes=audit.field_changes(before, fields))
+                     target=user, changes=changes)
+
+
+def apply_edit(user: User, fields: dict) -> list[dict]:
+    """Set the edited fields inside the caller's write transaction and return what changed
+    (audit.field_changes): an Admin's edit and a user's own profile edit share it. A
+    disabled user's sessions end."""
+    before = {name: getattr(user, name) for name in fields}
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if not user.is_active:
+        user.end_sessions()
+    db.session.flush()
+    return audit.field_changes(before, fields)
 
 
 def change_password(user: User, password: str, actor: User) -> None:
