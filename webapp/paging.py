@@ -37,6 +37,14 @@ def requested_page(value: str | None) -> int:
         return 1
 
 
+def page_argument(page: int) -> str | int | None:
+    """A page as its URL argument, the inverse of requested_page: None for page 1 (the
+    list's default), "last" for the jump to the last page, else the number."""
+    if page <= 1:
+        return None
+    return LAST_PAGE_WORD if page == LAST_PAGE else page
+
+
 class AtLeast(int):
     """A count that stopped early: the true number is this or more. As a number it is a
     true lower bound, so comparisons such as `pages > 1` stay right; Page's labels say

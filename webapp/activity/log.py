@@ -7,7 +7,7 @@ from sqlalchemy import Select, literal_column, or_, select, union_all
 
 from ..extensions import db
 from ..models import AuditAction, AuditEntry, Status, User
-from ..paging import LAST_PAGE, LAST_PAGE_WORD, Page, paginate
+from ..paging import Page, page_argument, paginate
 from ..users import listing
 
 ENTRIES_PER_PAGE = 50
@@ -60,7 +60,7 @@ class Filters:
     def url_arguments(self, page: int = 1) -> dict:
         """The filters and a page as URL arguments, each once, leaving out the ones not set
         and page 1; the pager's jump to the last page as `page=last`."""
-        return {"page": LAST_PAGE_WORD if page == LAST_PAGE else page if page > 1 else None,
+        return {"page": page_argument(page),
                 "person": self.person.id if self.person else None,
                 "action": self.action.value if self.action else None}
 

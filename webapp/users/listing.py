@@ -14,7 +14,7 @@ from ..extensions import db
 from ..forms import clean_text
 from ..identity import ascii_digits
 from ..models import Role, Status, User
-from ..paging import LAST_PAGE, LAST_PAGE_WORD, Page, paginate, requested_page
+from ..paging import Page, page_argument, paginate, requested_page
 
 LIKE_SPECIALS = re.compile(r"([\\%_])")
 PHONE_LIKE_QUERY = re.compile(r"[+0-9\s()-]+")
@@ -114,8 +114,7 @@ class ListState:
             "role": state.role,
             "status": state.status,
             "sort": state.sort.token if state.sort != NEWEST_FIRST else "",
-            "page": (LAST_PAGE_WORD if state.page == LAST_PAGE else state.page)
-                    if state.page > 1 else "",
+            "page": page_argument(state.page),
         }
         return {name: value for name, value in arguments.items() if value}
 
