@@ -321,9 +321,26 @@ def test_a_refused_save_leaves_the_row_unsaved(page: Page, problems, team):
     assert UNSAVED.match(dialogs.seen[0][1])
 
 
-def test_escape_cancels_a_row_edit_as_it_closes_a_dialog(page: Page, seed: Seed, team):
+def test_escape_cancels_an_unchanged_row_edit_at_once(page: Page, team):
     _, people = team
+    dialogs = Dialogs(page)
+    row = start_editing(page, people["budi"], first_name=None)
+    page.keyboard.press("Escape")
+    expect(row.get_by_role("textbox")).to_have_count(0)
+    expect(row.get_by_role("button", name=f"Edit {people['budi'].username}")).to_be_focused()
+    assert dialogs.seen == []
+
+
+def test_escape_in_a_changed_row_asks_before_cancelling(page: Page, seed: Seed, team):
+    _, people = team
+    dialogs = Dialogs(page)
     row = start_editing(page, people["budi"], "Budiman")
+    page.keyboard.press("Escape")
+    wait_until(page, lambda: dialogs.seen)
+    assert dialogs.seen[0][0] == "confirm" and UNSAVED.match(dialogs.seen[0][1])
+    expect(row.get_by_role("textbox", name="First name")).to_have_value("Budiman")
+
+    dialogs.accept = True
     page.keyboard.press("Escape")
     expect(row.get_by_role("textbox")).to_have_count(0)
     expect(row).to_contain_text("Budi Santoso")
@@ -342,6 +359,77 @@ def test_escape_in_a_rows_popup_closes_only_the_popup(page: Page, problems, team
     page.keyboard.press("Escape")
     expect(popup).to_have_count(0)
     expect(row.get_by_role("textbox", name="Email")).to_have_value("not an email")
+
+
+CREATE_UNSAVED = "This user is not created yet. Leave without creating them?"
+
+
+def open_create_dialog(page: Page) -> Locator:
+    page.get_by_role("button", name="+ Create User").click()
+    dialog = page.get_by_role("dialog", name="Create User")
+    expect(dialog.get_by_role("textbox", name="First name")).to_be_focused()
+    return dialog
+
+
+def test_escape_closes_an_untouched_create_dialog_at_once(page: Page, team):
+    dialogs = Dialogs(page)
+    dialog = open_create_dialog(page)
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    assert dialogs.seen == []
+
+
+@pytest.mark.parametrize("close", ["Escape", "Cancel"])
+def test_closing_a_create_dialog_with_typed_values_asks_first(page: Page, team, close):
+    dialogs = Dialogs(page)
+    dialog = open_create_dialog(page)
+    dialog.get_by_role("textbox", name="First name").fill("Rina")
+
+    def close_it() -> None:
+        if close == "Escape":
+            page.keyboard.press("Escape")
+        else:
+            dialog.get_by_role("button", name="Cancel").click()
+
+    close_it()
+    wait_until(page, lambda: dialogs.seen)
+    assert dialogs.seen[0] == ("confirm", CREATE_UNSAVED)
+    expect(dialog.get_by_role("textbox", name="First name")).to_have_value("Rina")
+
+    dialogs.accept = True
+    close_it()
+    expect(dialog).to_have_count(0)
+    assert len(dialogs.seen) == 2
+
+
+def test_a_create_dialog_sent_back_with_errors_asks_before_closing(page: Page, problems, team):
+    problems.allow_status(422, "the form comes back with its errors as 422")
+    dialogs = Dialogs(page)
+    dialog = open_create_dialog(page)
+    dialog.get_by_role("textbox", name="First name").fill("Rina")
+    dialog.get_by_role("button", name="Create").click()
+    # Only required fields are missing: no popup, focus on the first of them.
+    expect(dialog.locator('[aria-invalid="true"]').first).to_be_focused()
+    page.keyboard.press("Escape")
+    wait_until(page, lambda: dialogs.seen)
+    assert dialogs.seen[0] == ("confirm", CREATE_UNSAVED)
+    expect(dialog).to_be_visible()
+
+
+def test_leaving_an_edited_profile_asks_first(page: Page, team):
+    page.goto("/profile")
+    page.wait_for_load_state()
+    dialogs = Dialogs(page)
+    page.evaluate("setTimeout(() => location.reload(), 0)")  # nothing changed: no question
+    page.wait_for_load_state()
+    assert dialogs.seen == []
+    page.get_by_role("textbox", name="First name").fill("Adaline")
+    page.evaluate("window.__stillHere = true")
+    page.evaluate("setTimeout(() => location.reload(), 0)")
+    wait_until(page, lambda: dialogs.seen)
+    assert dialogs.seen[0][0] == "beforeunload"
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.__stillHere") is True, "the page reloaded"
 
 
 def wait_until(page: Page, condition, timeout_ms: int = 5000) -> None:

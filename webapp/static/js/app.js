@@ -289,7 +289,7 @@
 
 // --- Users list: a list that is loading says so, unsaved row edits are not lost silently,
 // Escape cancels a row edit, and the rows' "More actions" menus behave as menus do. The
-// words come from the page (data-unsaved-warning on a row being edited).
+// words come from the page (data-unsaved-warning on a row being edited or on a form).
 (function () {
   "use strict";
 
@@ -309,8 +309,9 @@
     }
   }
 
-  // A row being edited has unsaved changes when a field differs from what the row came with,
-  // or when the row itself came back unsaved (data-unsaved: a refused or conflicting Save).
+  // A row being edited, or a form marked data-unsaved-warning (Create User, Profile), has
+  // unsaved changes when a field differs from what it came with, or when it came back
+  // unsaved itself (data-unsaved: a refused or conflicting Save).
   function fieldChanged(field) {
     if (field.type === "hidden" || field.disabled) return false;
     if (field.type === "checkbox" || field.type === "radio") return field.checked !== field.defaultChecked;
@@ -322,10 +323,18 @@
     return field.value !== field.defaultValue;
   }
 
-  function rowsWithUnsavedChanges(root) {
-    return Array.from(root.querySelectorAll("tr[data-unsaved-warning]")).filter((row) =>
-      row.hasAttribute("data-unsaved")
-      || Array.from(row.querySelectorAll("input, select, textarea")).some(fieldChanged));
+  function hasUnsavedChanges(edited) {
+    return edited.hasAttribute("data-unsaved")
+      || Array.from(edited.querySelectorAll("input, select, textarea")).some(fieldChanged);
+  }
+
+  function unsavedEdits(root) {
+    return findAll(root, "[data-unsaved-warning]").filter(hasUnsavedChanges);
+  }
+
+  function findAll(root, selector) {
+    const found = root.matches && root.matches(selector) ? [root] : [];
+    return found.concat(Array.from(root.querySelectorAll(selector)));
   }
 
   function mayLeave(rows) {
@@ -339,7 +348,7 @@
     const target = event.detail.target;
     const from = event.detail.elt;
     if (!target || !target.querySelectorAll) return;
-    const losing = rowsWithUnsavedChanges(target).filter((row) => !row.contains(from));
+    const losing = unsavedEdits(target).filter((row) => !row.contains(from));
     if (!losing.length) return;
     event.preventDefault();
     if (mayLeave(losing)) event.detail.issueRequest(true);
@@ -347,7 +356,7 @@
 
   // Leaving the page (reload, a link, Logout): the browser asks, in its own words.
   window.addEventListener("beforeunload", (event) => {
-    if (!rowsWithUnsavedChanges(document).length) return;
+    if (!unsavedEdits(document).length) return;
     event.preventDefault();
     event.returnValue = "";
   });
@@ -360,7 +369,7 @@
     document.addEventListener(name, () => { shownAddress = location.href; });
   }
   window.addEventListener("popstate", (event) => {
-    if (mayLeave(rowsWithUnsavedChanges(document))) {
+    if (mayLeave(unsavedEdits(document))) {
       shownAddress = location.href;
       return;
     }
@@ -388,7 +397,8 @@
   }
 
   // Escape closes an open row menu (focus back on its button), else cancels the row edit it
-  // is pressed in, as it closes a dialog; a dialog's own Escape stays the dialog's.
+  // is pressed in, as it closes a dialog (asking first when a field changed); a dialog's own
+  // Escape stays the dialog's.
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape" || event.defaultPrevented || !event.target.closest) return;
     if (event.target.closest("dialog")) return;
@@ -403,8 +413,40 @@
     const cancel = row && row.querySelector("[data-cancel-edit]");
     if (!cancel) return;
     event.preventDefault();
-    cancel.click();
+    if (mayLeave(unsavedEdits(row))) cancel.click();
   });
+
+  // A dialog holding a form with unsaved changes (Create User) asks before Escape or its
+  // "Cancel" closes it, as a row edit does. Escape is caught on its way in (capturing),
+  // since Chromium lets a page refuse a dialog's own "cancel" only once per user action;
+  // the "cancel" listener covers the other ways the browser closes a dialog.
+  function topmostModal() {
+    return Array.from(document.querySelectorAll("dialog[open]"))
+      .filter((dialog) => dialog.matches(":modal")).pop() || null;
+  }
+
+  function mayCloseDialog(dialog) {
+    return mayLeave(unsavedEdits(dialog));
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    const dialog = topmostModal();
+    if (!dialog || !unsavedEdits(dialog).length) return;
+    event.preventDefault();
+    if (mayCloseDialog(dialog)) dialog.close();
+  }, true);
+  document.addEventListener("cancel", (event) => {
+    const dialog = event.target;
+    if (!dialog.matches || !dialog.matches("dialog") || mayCloseDialog(dialog)) return;
+    event.preventDefault();
+  }, true);
+  document.addEventListener("click", (event) => {
+    const closer = event.target.closest ? event.target.closest("[data-close-dialog]") : null;
+    const dialog = closer && closer.closest("dialog[open]");
+    if (!dialog || mayCloseDialog(dialog)) return;
+    event.stopImmediatePropagation(); // the shared handler above would close it
+  }, true);
 
   // One row menu open at a time; a click elsewhere closes it. Choosing an entry closes its
   // menu first, with focus on the menu's button: a dialog the entry opens gives focus back
