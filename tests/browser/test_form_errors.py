@@ -168,8 +168,12 @@ def test_typed_passwords_are_kept_until_the_dialog_closes(admin_page: Page, prob
     expect_message_under(dialog, "First name", "First name field is required")
     expect(dialog.get_by_label("Password", exact=True)).to_have_value("a long enough passphrase")
 
+    # Cancel asks first (the form holds typed values); leaving unsaved forgets them.
+    asked = []
+    admin_page.once("dialog", lambda confirm: (asked.append(confirm.message), confirm.accept()))
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_have_count(0)
+    assert asked == ["This user is not created yet. Leave without creating them?"]
     admin_page.get_by_role("button", name="+ Create User").click()
     for label in ("Password", "Confirm password"):
         expect(dialog.get_by_label(label, exact=True)).to_have_value("")
@@ -236,6 +240,22 @@ def test_the_division_hint_survives_the_form_coming_back(admin_page: Page, probl
     # The hint goes; the error stays until the form is sent again.
     expect(dialog.get_by_text(DIVISION_HINT, exact=True)).to_be_hidden()
     expect(division).to_have_accessible_description("Division field is required")
+
+
+def test_the_division_hint_follows_the_role_in_an_edited_row(agent: Person, admin_page: Page):
+    admin_page.goto("/users")
+    admin_page.wait_for_load_state()
+    row = admin_page.locator(f"#user-{agent.id}")
+    row.get_by_role("button", name=f"Edit {agent.username}").click()
+    division = row.get_by_label("Division", exact=True)
+    hint = row.get_by_text(DIVISION_HINT, exact=True)
+    expect(hint).to_be_visible()  # an Agent's row says so at once
+    expect(division).to_have_accessible_description(DIVISION_HINT)
+    row.get_by_label("Role", exact=True).select_option(label="Admin")
+    expect(hint).to_be_hidden()
+    expect(division).to_have_accessible_description("")
+    row.get_by_label("Role", exact=True).select_option(label="Supervisor")
+    expect(hint).to_be_visible()
 
 
 # --- Item 2: the dialogs show they are working ---------------------------------------------
