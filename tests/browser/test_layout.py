@@ -118,11 +118,27 @@ def test_the_row_menu_opens_in_view(page: Page, team, viewport):
     assert_no_sideways_scrolling(page)
 
 
-def test_long_values_are_cut_short_with_the_whole_text_on_hover(page: Page, team):
+@pytest.mark.parametrize("viewport", LAPTOPS[:2], ids=lambda size: f"{size['width']}")
+def test_usernames_and_emails_are_shown_whole(page: Page, team, viewport):
+    """Not cut short, not only on hover: each wraps inside its cell, all of it in view."""
+    admin, people = team
+    open_list(page, admin, viewport)
+    for person in people:
+        row = page.locator(f"#user-{person.id}")
+        for text in (person.username, person.email):
+            cell = row.get_by_role("cell", name=text, exact=True)
+            expect(cell).to_have_text(text)
+            assert cell.evaluate(
+                "cell => cell.scrollWidth <= cell.clientWidth"
+                " && cell.scrollHeight <= cell.clientHeight"
+                " && getComputedStyle(cell).textOverflow !== 'ellipsis'"), f"{text} is cut"
+
+
+def test_long_names_are_cut_short_with_the_whole_text_on_hover(page: Page, team):
     admin, _ = team
     open_list(page, admin, LAPTOPS[0])
     row = long_row(page)
-    for text in (LONG_NAME, LONG_EMAIL, LONG_DIVISION):
+    for text in (LONG_NAME, LONG_DIVISION):
         cell = row.get_by_role("cell", name=text, exact=True)
         assert cell.evaluate("cell => cell.scrollWidth > cell.clientWidth"), f"{text} fits?"
         assert cell.evaluate("cell => getComputedStyle(cell).textOverflow") == "ellipsis"
