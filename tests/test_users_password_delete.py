@@ -69,8 +69,8 @@ class TestChangePassword:
                                      data={"new_password": NEW, "confirm_password": NEW})
         assert response.status_code == 204
         assert response.headers["HX-Trigger"] == (
-            '{"close-dialog": null, "toast": {"message": "Password changed", '
-            '"level": "success"}}')
+            '{"close-dialog": null, "toast": {"message": "Password changed for '
+            f'{agent.full_name}", "level": "success"}}}}')
         db.session.refresh(agent)
         assert agent.password_hash != old_hash and agent.check_password(NEW)
         assert agent_client.get("/settings").status_code == 302  # logged out

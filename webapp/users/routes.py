@@ -137,7 +137,8 @@ def change_password(user_id: int):
         service.change_password(user, form.new_password.data, current_user)
         if user.id == current_user.id:  # an Admin's own: this session stays, the others end
             sessions.continue_with_new_token(user)
-        return finished("Password changed", url_for("users.index"), CLOSE_DIALOG)
+        return finished(f"Password changed for {user.full_name}", url_for("users.index"),
+                        CLOSE_DIALOG)
     return htmx.render("users/password.html", "users/_password_form.html", 422,
                        form=form, user=user)
 
