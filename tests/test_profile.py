@@ -143,7 +143,7 @@ def test_an_admins_edit_since_the_form_opened_is_a_conflict(ann_client, ann):
     response = ann_client.post("/profile", headers=HTMX, data=details(
         ann, first_name="Annie", version=str(opened_at)))
     assert response.status_code == 409
-    assert "An Admin changed your profile while you were editing it." in response.text
+    assert "Your profile was changed elsewhere (by an Admin, or in another tab)" in response.text
     assert 'value="Annie"' in response.text  # what she typed is kept
     assert f'name="version" type="hidden" value="{ann.version}"' in response.text
     db.session.refresh(ann)

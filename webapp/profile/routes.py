@@ -20,8 +20,10 @@ from .forms import ProfileForm, TimeZoneReport
 PROFILE_SAVED = "Profile saved"
 PASSWORD_CHANGED = ("Password changed. You stay logged in here; your other sessions "  # noqa: S105  (a message)
                     "have ended.")
-CHANGED_BY_AN_ADMIN = ("An Admin changed your profile while you were editing it. The form "
-                       "keeps what you typed; save again to keep it.")
+# An Admin, or the user in another tab: the version says only that someone saved first.
+CHANGED_MEANWHILE = ("Your profile was changed elsewhere (by an Admin, or in another tab) "
+                     "while you were editing it. The form keeps what you typed; save again "
+                     "to keep it.")
 
 
 @bp.before_request
@@ -79,7 +81,7 @@ def render_conflict(form: ProfileForm):
     current = current_user._get_current_object()
     form.version.data = current.version
     form.version.raw_data = [str(current.version)]  # what the hidden input renders
-    form.form_errors.append(CHANGED_BY_AN_ADMIN)
+    form.form_errors.append(CHANGED_MEANWHILE)
     return render_profile("profile/_details_form.html", 409, form=form)
 
 
