@@ -67,6 +67,13 @@ class AppForm(FlaskForm):
         field.missing = True
         field.errors.append(f"{field.label.text} field is required")
 
+    def carry_version(self, version: int) -> None:
+        """After a 409, let the form carry the row's current `version` (in its hidden input
+        too): having seen the newer values, the person may keep theirs, and the next Save
+        stores them on purpose. For forms with a `version` field."""
+        self.version.data = version
+        self.version.raw_data = [str(version)]  # what the hidden input renders
+
     @property
     def problems(self) -> list[str]:
         """Every error that is not a missing field, in the order of the fields, then the

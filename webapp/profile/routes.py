@@ -77,10 +77,8 @@ def details_saved():
 
 
 def render_conflict(form: ProfileForm):
-    """409: keep what the user typed, now on top of the Admin's version."""
-    current = current_user._get_current_object()
-    form.version.data = current.version
-    form.version.raw_data = [str(current.version)]  # what the hidden input renders
+    """409: keep what the user typed, now on top of the version saved meanwhile."""
+    form.carry_version(current_user.version)
     form.form_errors.append(CHANGED_MEANWHILE)
     return render_profile("profile/_details_form.html", 409, form=form)
 

@@ -109,13 +109,8 @@ def update(user_id: int):
 
 
 def render_conflict(form: EditUserForm, current: User):
-    """409: keep what the admin typed and show what the user looks like now.
-
-    The form now carries the current version: having seen the newer values, the admin may
-    keep theirs, and the next "Save" stores them on purpose.
-    """
-    form.version.data = current.version
-    form.version.raw_data = [str(current.version)]  # what the hidden input renders
+    """409: keep what the admin typed and show what the user looks like now."""
+    form.carry_version(current.version)
     return htmx.render("users/edit.html", "users/_row_form.html", 409,
                        form=form, user=current, conflict=current)
 
