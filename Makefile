@@ -10,9 +10,28 @@ FLASK := $(BIN)/flask --app wsgi
 PY_STAMP := $(VENV)/.installed
 ASSETS_STAMP := webapp/static/vendor/.installed
 
-.PHONY: install run serve bench test lint screenshots clean
+.PHONY: install run serve bench test lint screenshots translations clean
 
-install: $(PY_STAMP) $(ASSETS_STAMP)
+# The compiled catalogues (.mo), built from the committed .po files, never committed.
+CATALOGUES := $(wildcard webapp/translations/*/LC_MESSAGES/messages.po)
+COMPILED_CATALOGUES := $(CATALOGUES:.po=.mo)
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2
+
+install: $(PY_STAMP) $(ASSETS_STAMP) $(COMPILED_CATALOGUES)
+
+%.mo: %.po $(PY_STAMP)
+	$(BIN)/pybabel -q compile --statistics -i $< -o $@
+
+# After adding or changing a string: extract every msgid, merge the catalogues (new strings
+# arrive untranslated, never guessed from a similar one), then translate the empty msgstr
+# entries in webapp/translations/id/LC_MESSAGES/messages.po. `make test` fails until done.
+translations: $(PY_STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file \
+		--sort-by-file --omit-header -o webapp/translations/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete \
+		-i webapp/translations/messages.pot -d webapp/translations
+	rm webapp/translations/messages.pot
+	$(MAKE) --no-print-directory $(COMPILED_CATALOGUES)
 
 $(PY_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -302,7 +302,8 @@ def test_per_address_limit(client, ann):
 
 # -- V4.1, V4.2: access control ---------------------------------------------------------------
 
-PUBLIC = {"static", "auth.login", "auth.home", "health.healthz"}
+# The language switcher is on the login page too: a visitor chooses before logging in.
+PUBLIC = {"static", "auth.login", "auth.home", "health.healthz", "language.choose"}
 ADMIN_AREAS = ("users.", "activity.")
 # Areas for every logged-in user whatever their role (anonymous visitors go to login).
 EVERY_USER_AREAS = ("profile.",)

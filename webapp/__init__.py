@@ -7,7 +7,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from . import database, errors, security, timezones
+from . import database, errors, i18n, security, timezones
 from .config import Config, default_database_url, load_secret_key
 from .extensions import csrf, db, login_manager, migrate
 from .models import LARGEST_ID
@@ -37,11 +37,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     csrf.init_app(app)
+    i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # sessions end by their token, see User.get_id
 
-    from . import activity, auth, commands, demo, health, profile, settings, users
+    from . import activity, auth, commands, demo, health, language, profile, settings, users
     from .auth import access, sessions  # noqa: F401  (access registers the user loader)
 
     sessions.init_app(app)
@@ -52,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(activity.bp)
     app.register_blueprint(profile.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(language.bp)
     errors.init_app(app)
     security.init_app(app)
     commands.init_app(app)

@@ -113,6 +113,8 @@ class User(UserMixin, db.Model):
     # The IANA time zone the user reads times in ("Asia/Jakarta"); "" until their browser
     # has told us (then times show in UTC).
     time_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # The language the user chose to read the app in ("en", "id"); "" follows the browser.
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     # Bumped on every ORM UPDATE; an edit that started from an older version is a conflict.
     # Bookkeeping (sessions, throttling) changes through `update_quietly` and leaves it alone.
     version: Mapped[int] = mapped_column(default=1)

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask import Flask, has_request_context
 from flask_login import current_user
 
-DISPLAY_FORMAT = "%Y-%m-%d %H:%M"
+from .i18n import format_local_datetime
+
 UTC_LABEL = "UTC"
 # The regions of the IANA database's current names; the others ("US/Eastern", "Etc/GMT+5",
 # "Navajo") are legacy aliases that name the same clocks.
@@ -57,12 +58,13 @@ def time_zone_label() -> str:
 
 
 def local_time(value: datetime | None) -> str:
-    """A stored UTC time as "YYYY-MM-DD HH:MM" in the current user's zone ("" for None)."""
+    """A stored UTC time in the current user's zone, as their language writes it: "Jan 6,
+    2026, 6:30 AM" / "6 Jan 2026 06.30" ("" for None)."""
     if value is None:
         return ""
     if value.tzinfo is None:  # stored naive, in UTC
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(reader_zone()).strftime(DISPLAY_FORMAT)
+    return format_local_datetime(value.astimezone(reader_zone()))
 
 
 def init_app(app: Flask) -> None:

@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
-from .. import audit
+from .. import audit, i18n
 from ..security import is_safe_next
 from . import bp, service, sessions
 from .forms import LoginForm
@@ -42,7 +42,9 @@ def logout():
     """End this user's sessions everywhere and go back to the login page."""
     service.log_out(current_user._get_current_object())
     logout_user()
+    language = session.get(i18n.SESSION_KEY, "")
     session.clear()
+    i18n.remember_for_session(language)  # the login page stays in the language it was read in
     flash("You have been logged out.", "success")
     return redirect(url_for("auth.login"))
 

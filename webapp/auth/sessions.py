@@ -5,6 +5,7 @@ import time
 from flask import Flask, flash, request, session
 from flask_login import current_user, login_user, logout_user
 
+from .. import i18n
 from ..extensions import login_manager
 from ..models import User
 
@@ -19,8 +20,11 @@ SESSIONLESS_ENDPOINTS = {"static", "health.healthz"}
 
 
 def start(user: User) -> None:
-    """Log in on a brand-new session: nothing from before the login carries over."""
+    """Log in on a brand-new session: nothing from before the login carries over but the
+    language it is read in (the user's saved choice, else the one made on the login page)."""
+    language = user.language or session.get(i18n.SESSION_KEY, "")
     session.clear()
+    i18n.remember_for_session(language)
     login_user(user)
     session.permanent = True
     now = int(time.time())

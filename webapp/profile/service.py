@@ -36,3 +36,10 @@ def remember_time_zone(user: User, time_zone: str) -> None:
         db.session.execute(
             update(User).where(User.id == user.id, User.time_zone == "")
             .values(time_zone=time_zone))
+
+
+def choose_language(user: User, language: str) -> None:
+    """Keep the language the user chose to read the app in. A preference, like the time
+    zone: no version bump (an Admin's open edit of the row is not in conflict), no log."""
+    with write_transaction():
+        user.update_quietly(language=language)

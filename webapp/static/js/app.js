@@ -139,14 +139,16 @@
   document.addEventListener("toast", (event) => showToast(event.detail.message, event.detail.level));
   document.addEventListener("close-dialog", (event) => closeDialog(event.target));
 
-  // A failed request always says so; the server's own toast (HX-Trigger) comes first.
+  // A failed request always says so; the server's own toast (HX-Trigger) comes first. The
+  // words are the page's, in its language (data-text-* on <body>, see base.html).
+  const pageText = (name) => document.body.dataset[name] || "";
   document.addEventListener("htmx:responseError", (event) => {
     const xhr = event.detail.xhr;
     if (xhr.getResponseHeader("HX-Trigger") || xhr.getResponseHeader("HX-Redirect")) return;
-    showToast("The request failed (" + xhr.status + "). Please try again.", "error");
+    showToast(pageText("textRequestFailed").replace("{status}", xhr.status), "error");
   });
   document.addEventListener("htmx:sendError", () => {
-    showToast("The server could not be reached. Check your connection and try again.", "error");
+    showToast(pageText("textUnreachable"), "error");
   });
 
   // --- Forms: errors beside their fields, typed passwords kept, hints that follow a choice ---
