@@ -37,7 +37,9 @@ def trigger(response: Response, event: str, detail: object = None) -> Response:
 
 
 def toast(response: Response, message: str, level: str = "success") -> Response:
-    return trigger(response, "toast", {"message": message, "level": level})
+    """A toast saying `message` (a lazy translation too: it is rendered here, in the request's
+    language)."""
+    return trigger(response, "toast", {"message": str(message), "level": level})
 
 
 def redirect(response: Response, location: str) -> Response:
