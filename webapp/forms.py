@@ -1,7 +1,11 @@
-"""Validators shared by every form: the "required" rule, and which errors the popup lists."""
+"""What every form shares: the "required" rule, which errors the popup lists, and WTForms'
+own messages in the reader's language."""
 
 import re
 
+from flask_babel import get_translations, lazy_ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms.validators import StopValidation
@@ -25,7 +29,13 @@ class Required:
         if value in (None, ""):
             field.missing = True
             field.errors[:] = []
-            raise StopValidation(f"{field.label.text} field is required")
+            raise StopValidation(required_message(field))
+
+
+def required_message(field) -> str:
+    """The error of a missing field, one sentence with its label in the reader's language:
+    "Email field is required", "Email wajib diisi"."""
+    return _("%(label)s field is required", label=field.label.text)
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -38,6 +48,29 @@ def clean_text(value: str) -> str:
 def strip(value):
     """A field filter: clean_text for text, anything else as it is."""
     return clean_text(value) if isinstance(value, str) else value
+
+
+# WTForms' own messages that our fields can show (WTForms has no Indonesian of its own): listed
+# so that `make translations` extracts them; AppForm looks them up in our catalogue.
+WTFORMS_MESSAGES = (
+    _l("Not a valid choice."),
+    _l("Not a valid integer value."),
+    lazy_ngettext("Field cannot be longer than %(max)d character.",
+                  "Field cannot be longer than %(max)d characters.", 2),
+)
+
+
+class OurCatalogue:
+    """WTForms' messages in the reader's language, from the app's own catalogue."""
+
+    def gettext(self, string: str) -> str:
+        return get_translations().gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ngettext(singular, plural, n)
+
+
+WTFORMS_CATALOGUE = OurCatalogue()
 
 
 class AppForm(FlaskForm):
@@ -53,6 +86,10 @@ class AppForm(FlaskForm):
     # race that check lost, with the same words.
     UNIQUE_INDEXES: dict[str, tuple[str, str]] = {}
 
+    class Meta:
+        def get_translations(self, form):
+            return WTFORMS_CATALOGUE
+
     def explain_integrity_error(self, error: IntegrityError) -> bool:
         """Show a unique-index violation as this form's own error; False when it is not
         one of this form's indexes (a bug, to be raised)."""
@@ -65,7 +102,7 @@ class AppForm(FlaskForm):
 
     def mark_missing(self, field) -> None:
         field.missing = True
-        field.errors.append(f"{field.label.text} field is required")
+        field.errors.append(required_message(field))
 
     def carry_version(self, version: int) -> None:
         """After a 409, let the form carry the row's current `version` (in its hidden input

@@ -4,6 +4,8 @@ import threading
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .database import in_write_transaction
@@ -12,8 +14,8 @@ MIN_LENGTH = 12
 MAX_LENGTH = 128
 COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common-passwords.txt"
 # The rules in one line, shown under every new-password field before anything is submitted.
-RULES = (f"{MIN_LENGTH}–{MAX_LENGTH} characters, not a common password, "
-         "not the username or email.")
+RULES = _l("%(min)d–%(max)d characters, not a common password, not the username or email.",
+           min=MIN_LENGTH, max=MAX_LENGTH)
 
 
 @cache
@@ -35,12 +37,13 @@ def problems(password: str, username: str = "", email: str = "") -> list[str]:
     """What makes this password unacceptable, in words for the admin; empty when it is fine."""
     found = []
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        found.append(f"Password must be {MIN_LENGTH}–{MAX_LENGTH} characters long.")
+        found.append(_("Password must be %(min)d–%(max)d characters long.",
+                       min=MIN_LENGTH, max=MAX_LENGTH))
     elif is_common(password):
-        found.append("Password is too common; choose one that is harder to guess.")
+        found.append(_("Password is too common; choose one that is harder to guess."))
     folded = password.casefold()
     if folded and folded in {username.casefold(), email.casefold()}:
-        found.append("Password must not be the same as the username or email.")
+        found.append(_("Password must not be the same as the username or email."))
     return found
 
 
