@@ -1,10 +1,50 @@
 """Login, logout, `next`, and what anonymous visitors get."""
 
-import pytest
+import io
+import time
 
-from tests.conftest import HTMX, PASSWORD
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from tests.conftest import HTMX, PASSWORD, Auth
+from webapp import i18n
+from webapp.auth.sessions import IDLE_TIMEOUT_SECONDS
 from webapp.extensions import db
 from webapp.models import Status
+
+ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
+INDONESIAN = {"Accept-Language": "id-ID,id;q=0.9"}
+
+
+@pytest.fixture
+def app_with_catalogue(other_app, tmp_path):
+    """Make the app reading Indonesian from a catalogue of just `translations` (msgid: msgstr,
+    or (msgid, plural): msgstr), so a test sees its words in Indonesian before the real
+    catalogue has them.
+
+    Flask-Babel keeps loaded catalogues by language in one cache for every app of the
+    process (webapp.i18n's one Babel()), so the cache is emptied before and after: this
+    catalogue must not stand in for the real one in later tests.
+    """
+    loaded = i18n.babel.domain_instance.cache
+
+    def make(translations: dict):
+        # Indonesian has one plural form, as the real catalogue's header says.
+        catalogue = read_po(io.StringIO('msgid ""\nmsgstr ""\n'
+                                        '"Plural-Forms: nplurals=1; plural=0;\\n"\n'),
+                            locale="id")
+        for msgid, msgstr in translations.items():
+            catalogue.add(msgid, (msgstr,) if isinstance(msgid, tuple) else msgstr)
+        compiled = tmp_path / "catalogue" / "id" / "LC_MESSAGES" / "messages.mo"
+        compiled.parent.mkdir(parents=True)
+        with compiled.open("wb") as file:
+            write_mo(file, catalogue)
+        loaded.clear()
+        return other_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "catalogue"))
+
+    yield make
+    loaded.clear()
 
 
 def test_login_page_has_the_spec_words(client):
@@ -47,6 +87,37 @@ def test_empty_login_fields_are_required(client):
     assert response.status_code == 422
     assert "Username field is required" in response.text
     assert "Password field is required" in response.text
+
+
+def test_the_login_page_and_its_messages_read_in_the_visitors_language(app_with_catalogue):
+    app = app_with_catalogue({
+        "Username": "Nama pengguna", "%(label)s field is required": "%(label)s wajib diisi",
+        "Invalid username or password.": "Nama pengguna atau kata sandi salah.",
+    })
+    visitor = app.test_client()
+    missing = visitor.post("/login", data={}, headers=INDONESIAN)
+    assert "Nama pengguna wajib diisi" in missing.text
+    wrong = visitor.post("/login", data={"username": "x", "password": "y"}, headers=INDONESIAN)
+    assert "Nama pengguna atau kata sandi salah." in wrong.text
+    english = visitor.post("/login", data={}, headers=ENGLISH)
+    assert "Username field is required" in english.text
+
+
+def test_an_expired_session_keeps_the_language_it_was_read_in(app_with_catalogue, admin):
+    admin.language = "id"
+    db.session.commit()
+    app = app_with_catalogue({
+        "Your session has expired. Please log in again.":
+            "Sesi Anda telah berakhir. Silakan masuk kembali.",
+    })
+    client = app.test_client()
+    Auth(client).login()
+    with client.session_transaction() as session:
+        session["seen_at"] = int(time.time()) - IDLE_TIMEOUT_SECONDS - 60
+    assert client.get("/settings", headers=ENGLISH).status_code == 302
+    login_page = client.get("/login", headers=ENGLISH).text
+    assert '<html lang="id">' in login_page
+    assert "Sesi Anda telah berakhir. Silakan masuk kembali." in login_page
 
 
 def test_login_follows_a_local_next(client, auth, admin):

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 
@@ -5,8 +6,8 @@ from ..forms import Required, strip
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", filters=[strip], validators=[Required()],
+    username = StringField(_l("Username"), filters=[strip], validators=[Required()],
                            render_kw={"autocomplete": "username", "autofocus": True})
-    password = PasswordField("Password", validators=[Required()],
+    password = PasswordField(_l("Password"), validators=[Required()],
                              render_kw={"autocomplete": "current-password"})
-    submit = SubmitField("Login")
+    submit = SubmitField(_l("Login"))

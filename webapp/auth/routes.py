@@ -1,6 +1,8 @@
 """Logging in and out."""
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
 from .. import audit, i18n
@@ -9,9 +11,9 @@ from . import bp, service, sessions
 from .forms import LoginForm
 from .throttle import ADDRESS_WINDOW_MINUTES
 
-LOGIN_FAILED = "Invalid username or password."
-TOO_MANY_ATTEMPTS = (f"Too many failed logins from your network. "
-                     f"Try again in {ADDRESS_WINDOW_MINUTES} minutes.")
+LOGIN_FAILED = _l("Invalid username or password.")
+TOO_MANY_ATTEMPTS = _l("Too many failed logins from your network. "
+                       "Try again in %(minutes)d minutes.", minutes=ADDRESS_WINDOW_MINUTES)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -24,10 +26,10 @@ def login():
         result = service.authenticate(form.username.data, form.password.data,
                                       audit.client_address())
         if result.address_refused:
-            form.form_errors.append(TOO_MANY_ATTEMPTS)
+            form.form_errors.append(str(TOO_MANY_ATTEMPTS))
             return render_template("auth/login.html", form=form), 429
         if result.user is None:
-            form.form_errors.append(LOGIN_FAILED)
+            form.form_errors.append(str(LOGIN_FAILED))
         else:
             sessions.start(result.user)
             target = request.args.get("next")
@@ -45,7 +47,7 @@ def logout():
     language = session.get(i18n.SESSION_KEY, "")
     session.clear()
     i18n.remember_for_session(language)  # the login page stays in the language it was read in
-    flash("You have been logged out.", "success")
+    flash(_("You have been logged out."), "success")
     return redirect(url_for("auth.login"))
 
 

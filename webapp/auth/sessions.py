@@ -3,6 +3,7 @@
 import time
 
 from flask import Flask, flash, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from .. import i18n
@@ -11,7 +12,7 @@ from ..models import User
 
 IDLE_TIMEOUT_SECONDS = 30 * 60
 ABSOLUTE_TIMEOUT_SECONDS = 12 * 3600
-EXPIRED_MESSAGE = "Your session has expired. Please log in again."
+EXPIRED_MESSAGE = _l("Your session has expired. Please log in again.")
 # Note a visit at most once a minute, so most responses need no new session cookie.
 SEEN_RESOLUTION_SECONDS = 60
 # Requests that never concern a session: static files, and /healthz, which must answer
@@ -55,9 +56,11 @@ def enforce_timeouts():
         return None
     now = int(time.time())
     if expired(now):
+        language = current_user.language or session.get(i18n.SESSION_KEY, "")
         logout_user()
         session.clear()
-        flash(EXPIRED_MESSAGE, "error")
+        i18n.remember_for_session(language)  # the login page and this message stay in it
+        flash(str(EXPIRED_MESSAGE), "error")  # the session keeps plain text
         return login_manager.unauthorized()
     if now - session.get("seen_at", 0) >= SEEN_RESOLUTION_SECONDS:
         session["seen_at"] = now
