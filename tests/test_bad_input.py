@@ -30,6 +30,14 @@ def test_odd_urls(admin_client, agent, path, status):
         assert admin_client.get(path, headers=headers).status_code == status, path
 
 
+def test_an_error_we_have_no_words_of_our_own_for_gets_our_page(client):
+    """A byte range a static file does not have (416): our page, not Werkzeug's English."""
+    response = client.get("/static/favicon.svg", headers={"Range": "bytes=99999-"})
+    assert response.status_code == 416
+    assert "The request could not be completed." in response.text
+    assert "Range Not Satisfiable" not in response.text
+
+
 @pytest.mark.parametrize("path", [
     "/users/2147483648", "/users/2147483648/password", "/users/2147483648/delete",
     "/users/0/delete",

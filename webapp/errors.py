@@ -7,34 +7,43 @@ Flask's context processors (Flask-Login's loads the user from the database) and 
 that do not depend on the request's host.
 """
 
-from flask import Flask, current_app, make_response, request
+from flask import Flask, current_app, g, make_response, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import htmx
-from .extensions import db
+from .extensions import db, login_manager
 
+# Lazy: each page and toast says these in its reader's language (webapp.i18n chooses it
+# from the session and the browser, never from the database).
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood."),
-    403: ("Not allowed", "Your role does not allow this. Ask an Admin of your account."),
-    404: ("Not found", "There is nothing here. It may have been deleted."),
-    405: ("Not allowed", "This address does not accept that kind of request."),
-    413: ("Too large", "The request is too large."),
-    415: ("Not a form", "This address accepts only form submissions."),
-    500: ("Something went wrong", "Nothing was changed. Please try again in a moment."),
-    503: ("Busy", "The server is busy. Please try again in a moment."),
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    403: (_l("Not allowed"), _l("Your role does not allow this. Ask an Admin of your account.")),
+    404: (_l("Not found"), _l("There is nothing here. It may have been deleted.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("The request is too large.")),
+    415: (_l("Not a form"), _l("This address accepts only form submissions.")),
+    500: (_l("Something went wrong"), _l("Nothing was changed. Please try again in a moment.")),
+    503: (_l("Busy"), _l("The server is busy. Please try again in a moment.")),
 }
-CSRF_MESSAGE = "This page has expired. Reload the page and try again."
-CHANGED_MEANWHILE = ("Someone else changed or deleted this at the same moment; nothing was "
-                     "saved. Reload the page and try again.")
+# Any other error (a static file's byte range it does not have, 416): no English from Werkzeug.
+OTHER_ERROR = (_l("Error"), _l("The request could not be completed."))
+CSRF_TITLE = _l("Page expired")
+CSRF_MESSAGE = _l("This page has expired. Reload the page and try again.")
+CHANGED_MEANWHILE_TITLE = _l("Changed by someone else")
+CHANGED_MEANWHILE = _l("Someone else changed or deleted this at the same moment; nothing was "
+                       "saved. Reload the page and try again.")
 # Seconds a 503 asks the client to wait before trying again.
 RETRY_AFTER = "2"
 
 
 def error_response(status: int, title: str, message: str):
-    """A whole error page, or for htmx an empty answer whose toast says what happened."""
+    """A whole error page, or for htmx an empty answer whose toast says what happened (both
+    in the reader's language: title and message may be lazy translations)."""
     if htmx.is_partial_request():
         return htmx.toast(make_response("", status), message, "error")
     return make_response(render_error_page(title, message), status)
@@ -63,12 +72,12 @@ def error_page_links() -> dict[str, str]:
 def handle_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
-    title, message = MESSAGES.get(error.code, (error.name, error.description))
+    title, message = MESSAGES.get(error.code, OTHER_ERROR)
     return error_response(error.code, title, message)
 
 
 def handle_csrf_error(error: CSRFError):
-    return error_response(400, "Page expired", CSRF_MESSAGE)
+    return error_response(400, CSRF_TITLE, CSRF_MESSAGE)
 
 
 # Signs that the database was busy: trying again in a moment will work.
@@ -112,7 +121,7 @@ def handle_database_error(error: OperationalError):
 def handle_changed_meanwhile(error: StaleDataError | ObjectDeletedError):
     """Someone else changed or deleted the same row between our read and our write."""
     forget_the_transaction()
-    return error_response(409, "Changed by someone else", CHANGED_MEANWHILE)
+    return error_response(409, CHANGED_MEANWHILE_TITLE, CHANGED_MEANWHILE)
 
 
 def handle_unexpected_error(error: Exception):
@@ -124,10 +133,21 @@ def handle_unexpected_error(error: Exception):
 def forget_the_transaction() -> None:
     """Roll back what the request began. With the database gone even that can fail, and the
     error page must still go out."""
+    choose_the_language_first()
     try:
         db.session.rollback()
     except SQLAlchemyError:
         current_app.logger.warning("Rollback after an error failed", exc_info=True)
+
+
+def choose_the_language_first() -> None:
+    """Settle the page's language before the rollback, which expires the logged-in user:
+    reading their saved language afterwards would ask the database, which may be what failed.
+    If even that cannot be read, the page is in the session's language (a copy of theirs)."""
+    try:
+        get_locale()
+    except SQLAlchemyError:
+        g._login_user = login_manager.anonymous_user()  # Flask-Login's place for the user
 
 
 def init_app(app: Flask) -> None:

@@ -21,9 +21,10 @@ def get_or_404(model, row_id: int):
 
 def finished(message: str, back_to: str, *events: str, status: int = 204):
     """Success. A whole page goes to `back_to` with the message; htmx gets the message as a
-    toast and the events (close the dialog, refresh the list…) in HX-Trigger."""
+    toast and the events (close the dialog, refresh the list…) in HX-Trigger. `message` may
+    be a lazy translation: the session cookie keeps it as plain text."""
     if not htmx.is_partial_request():
-        flash(message, "success")
+        flash(str(message), "success")
         return redirect(back_to)
     response = current_app.make_response(("", status))
     for event in events:
