@@ -3,9 +3,11 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from .extensions import db
+from .i18n import format_number
 
 # Counting every match of a broad search costs as much as reading them all, and at 100,000
 # rows that would dominate each request. So the count stops this many rows past the current
@@ -51,9 +53,17 @@ class AtLeast(int):
     "more than N" for it."""
 
 
+def count_number(count: int) -> int:
+    """The number a count's label says: the count, or the N of "more than N"."""
+    return count - 1 if isinstance(count, AtLeast) else int(count)
+
+
 def count_label(count: int) -> str:
-    """A count for people: "1,234", or "more than 1,234" for a count that stopped early."""
-    return f"more than {count - 1:,}" if isinstance(count, AtLeast) else f"{count:,}"
+    """A count for people: "1,234", or "more than 1,234" for a count that stopped early,
+    in the reader's language. A sentence around a count writes both cases in full instead
+    (count_number, and total_is_exact), so translators see whole sentences."""
+    number = format_number(count_number(count))
+    return _("more than %(num)s", num=number) if isinstance(count, AtLeast) else number
 
 
 def count_up_to(ids: Select, limit: int) -> int:
@@ -89,6 +99,16 @@ class Page:
     @property
     def pages_label(self) -> str:
         return count_label(self.pages)
+
+    @property
+    def total_number(self) -> int:
+        """The total as a sentence says it: exact, or the N of "more than N"."""
+        return count_number(self.total)
+
+    @property
+    def pages_number(self) -> int:
+        """The number of pages as a sentence says it: exact, or the N of "more than N"."""
+        return count_number(self.pages)
 
     @property
     def first_index(self) -> int:

@@ -2,6 +2,8 @@
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -13,15 +15,20 @@ from ..auth import service as auth_service
 from ..extensions import db
 from ..forms import AppForm, Required, strip
 from ..identity import normalize_email, normalize_phone, username_key
+from ..labels import ROLE_LABELS, STATUS_LABELS
 from ..models import Role, Status, User
 from . import service
 
 # Checked on the stored form (identity.normalize_phone): ASCII digits, no separators.
 PHONE_PATTERN = re.compile(r"\+?[0-9]{8,15}")
 
-ROLE_CHOICES = [SelectChoice("", "Choose a role")] + [SelectChoice(role.value) for role in Role]
-STATUS_CHOICES = [SelectChoice(Status.ACTIVE.value, "Active"),
-                  SelectChoice(Status.DISABLED.value, "Disabled")]
+# The value is the stored code, the text the reader's word for it (lazy: these are built at
+# import time, and each request renders them in its own language).
+ROLE_CHOICES = [SelectChoice("", _l("Choose a role"))] + [
+    SelectChoice(role.value, ROLE_LABELS[role]) for role in Role
+]
+STATUS_CHOICES = [SelectChoice(status.value, STATUS_LABELS[status])
+                  for status in (Status.ACTIVE, Status.DISABLED)]
 ROLES_WITH_DIVISION = (Role.SUPERVISOR, Role.AGENT)
 
 
@@ -40,61 +47,61 @@ class UserFieldsForm(AppForm):
     """The fields a user has, shared by the create and the edit form."""
 
     UNIQUE_INDEXES = {
-        "uq_users_email": ("email", "Email is already taken."),
-        "uq_users_username_lower": ("username", "Username is already taken."),
+        "uq_users_email": ("email", _l("Email is already taken.")),
+        "uq_users_username_lower": ("username", _l("Username is already taken.")),
     }
-    first_name = StringField("First name", filters=[strip],
+    first_name = StringField(_l("First name"), filters=[strip],
                              validators=[Required(), Length(max=64)])
-    last_name = StringField("Last name", filters=[strip],
+    last_name = StringField(_l("Last name"), filters=[strip],
                             validators=[Optional(), Length(max=64)])
-    username = StringField("Username", filters=[strip], validators=[Required()],
+    username = StringField(_l("Username"), filters=[strip], validators=[Required()],
                            render_kw={"autocomplete": "off", "spellcheck": "false"})
-    email = EmailField("Email", filters=[email_filter], validators=[
+    email = EmailField(_l("Email"), filters=[email_filter], validators=[
         Required(), Length(max=254),
-        Email(message="Email is not a valid email address.", check_deliverability=False),
+        Email(message=_l("Email is not a valid email address."), check_deliverability=False),
     ], render_kw={"autocomplete": "off"})
-    phone = StringField("Phone", filters=[strip], validators=[Optional()],
+    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional()],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[Required()])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[Required()])
     # The hint shows once Role is one of ROLES_WITH_DIVISION (templates pass both to field()).
-    division = SelectField("Division", choices=[], validate_choice=False,
-                           description="Required for Agents and Supervisors.")
+    division = SelectField(_l("Division"), choices=[], validate_choice=False,
+                           description=_l("Required for Agents and Supervisors."))
     ROLES_WITH_DIVISION = ROLES_WITH_DIVISION
 
     def __init__(self, account, user: User | None = None, **kwargs):
         super().__init__(**kwargs)
         self.account = account
         self.user = user  # None while creating
-        self.division.choices = [SelectChoice("", "No division")] + [
+        self.division.choices = [SelectChoice("", _l("No division"))] + [
             SelectChoice(str(division.id), division.name) for division in account.divisions
         ]
 
     def validate_username(self, field):
         key = username_key(field.data)
         if key is None:
-            raise ValidationError("Username must be 3–32 letters, digits, dots, underscores "
-                                  "or hyphens.")
+            raise ValidationError(_("Username must be 3–32 letters, digits, dots, underscores "
+                                    "or hyphens."))
         taken = select(User.id).where(func.lower(User.username) == key)
         if self.user is not None:
             taken = taken.where(User.id != self.user.id)
         if db.session.scalar(taken) is not None:
-            raise ValidationError("Username is already taken.")
+            raise ValidationError(_("Username is already taken."))
 
     def validate_email(self, field):
         taken = select(User.id).where(User.email == field.data)
         if self.user is not None:
             taken = taken.where(User.id != self.user.id)
         if db.session.scalar(taken) is not None:
-            raise ValidationError("Email is already taken.")
+            raise ValidationError(_("Email is already taken."))
 
     def validate_phone(self, field):
         if not PHONE_PATTERN.fullmatch(normalize_phone(field.data)):
-            raise ValidationError("Phone must be 8–15 digits, optionally starting with +; "
-                                  "spaces and dashes are allowed.")
+            raise ValidationError(_("Phone must be 8–15 digits, optionally starting with +; "
+                                    "spaces and dashes are allowed."))
 
     def validate_division(self, field):
         if field.data and field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError("Division is not one of this account's divisions.")
+            raise ValidationError(_("Division is not one of this account's divisions."))
         if not field.data and self.role.data in ROLES_WITH_DIVISION:
             self.mark_missing(field)
 
@@ -113,10 +120,10 @@ class UserFieldsForm(AppForm):
 
 
 class CreateUserForm(UserFieldsForm):
-    password = PasswordField("Password", validators=[Required()],
+    password = PasswordField(_l("Password"), validators=[Required()],
                              description=passwords.RULES,
                              render_kw={"autocomplete": "new-password"})
-    confirm_password = PasswordField("Confirm password", validators=[Required()],
+    confirm_password = PasswordField(_l("Confirm password"), validators=[Required()],
                                      render_kw={"autocomplete": "new-password"})
 
     def validate(self, extra_validators=None) -> bool:
@@ -129,7 +136,7 @@ class EditUserForm(UserFieldsForm):
     """The inline edit form. Its fields carry the row's prefix, so ids stay unique on a page
     where several rows are open at once."""
 
-    status = SelectField("Status", choices=STATUS_CHOICES, validators=[Required()])
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, validators=[Required()])
     # The version the edit started from: a newer one in the database means a conflict.
     version = IntegerField(widget=HiddenInput())
 
@@ -165,12 +172,12 @@ class EditUserForm(UserFieldsForm):
 class ChangePasswordForm(AppForm):
     # Asked only when people change their own password (ASVS 2.1.6): a session left open
     # on a shared screen must not be enough to take over the account.
-    current_password = PasswordField("Current password", validators=[Required()],
+    current_password = PasswordField(_l("Current password"), validators=[Required()],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField("New password", validators=[Required()],
+    new_password = PasswordField(_l("New password"), validators=[Required()],
                                  description=passwords.RULES,
                                  render_kw={"autocomplete": "new-password"})
-    confirm_password = PasswordField("Confirm password", validators=[Required()],
+    confirm_password = PasswordField(_l("Confirm password"), validators=[Required()],
                                      render_kw={"autocomplete": "new-password"})
 
     def __init__(self, user: User, actor: User, **kwargs):
@@ -194,9 +201,9 @@ class ChangePasswordForm(AppForm):
         check = auth_service.confirm_password(self.user.id, field.data, audit.client_address())
         if check is auth_service.PasswordCheck.RIGHT:
             return True
-        field.errors.append("Current password is not right." if check is
+        field.errors.append(_("Current password is not right.") if check is
                             auth_service.PasswordCheck.WRONG else
-                            "Too many wrong passwords. Wait a few minutes and try again.")
+                            _("Too many wrong passwords. Wait a few minutes and try again."))
         return False
 
 
@@ -208,5 +215,5 @@ def check_new_password(password, confirmation, username: str, email: str) -> boo
         return True  # "field is required" is already shown under the empty one
     password.errors.extend(passwords.problems(password.data, username, email))
     if password.data != confirmation.data:
-        confirmation.errors.append("Password and confirmation do not match.")
+        confirmation.errors.append(_("Password and confirmation do not match."))
     return not (password.errors or confirmation.errors)

@@ -5,8 +5,11 @@ htmx request (see webapp.htmx).
 """
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
+from babel.dates import format_date
 from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,7 +17,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import htmx
 from ..auth import sessions
 from ..auth.access import require_admin
+from ..i18n import current_language
 from ..models import User
+from ..timezones import reader_zone
 from ..views import finished, get_or_404
 from . import bp, listing, service
 from .forms import ChangePasswordForm, CreateUserForm, EditUserForm
@@ -24,6 +29,17 @@ bp.before_request(require_admin)
 USERS_CHANGED = "users-changed"
 USER_CREATED = "user-created"
 CLOSE_DIALOG = "close-dialog"
+
+
+@bp.app_template_filter("local_date")
+def local_date(value: datetime | None) -> str:
+    """The date alone of a stored UTC time, in the reader's zone and as their language writes
+    it: "Nov 23, 2026" / "23 Nov 2026" (the date part of `|local_time`; "" for None)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # stored naive, in UTC
+        value = value.replace(tzinfo=UTC)
+    return format_date(value.astimezone(reader_zone()), "medium", locale=current_language())
 
 
 @bp.get("")
@@ -63,8 +79,8 @@ def create():
             if not form.explain_integrity_error(error):
                 raise
         else:
-            return finished(f"{user.full_name} created", url_for("users.index"),
-                            CLOSE_DIALOG, USER_CREATED, status=201)
+            return finished(_("%(name)s created", name=user.full_name),
+                            url_for("users.index"), CLOSE_DIALOG, USER_CREATED, status=201)
     return htmx.render("users/new.html", "users/_create_form.html", 422, form=form)
 
 
@@ -99,7 +115,7 @@ def update(user_id: int):
             if not form.explain_integrity_error(error):
                 raise
         else:
-            saved = f"Changes to {user.full_name} saved"
+            saved = _("Changes to %(name)s saved", name=user.full_name)
             if not htmx.is_partial_request():
                 flash(saved, "success")
                 return redirect(url_for("users.index"))
@@ -132,8 +148,8 @@ def change_password(user_id: int):
         service.change_password(user, form.new_password.data, current_user)
         if user.id == current_user.id:  # an Admin's own: this session stays, the others end
             sessions.continue_with_new_token(user)
-        return finished(f"Password changed for {user.full_name}", url_for("users.index"),
-                        CLOSE_DIALOG)
+        return finished(_("Password changed for %(name)s", name=user.full_name),
+                        url_for("users.index"), CLOSE_DIALOG)
     return htmx.render("users/password.html", "users/_password_form.html", 422,
                        form=form, user=user)
 
@@ -156,4 +172,5 @@ def delete(user_id: int):
     except service.RuleBroken as broken:
         return htmx.render("users/delete.html", "users/_delete_dialog.html", 422,
                            user=user, problem=str(broken))
-    return finished(f"{name} deleted", url_for("users.index"), CLOSE_DIALOG, USERS_CHANGED)
+    return finished(_("%(name)s deleted", name=name), url_for("users.index"), CLOSE_DIALOG,
+                    USERS_CHANGED)
