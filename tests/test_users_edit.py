@@ -1,6 +1,7 @@
 """Inline edit, lost-update conflicts, and the rules that keep an account's Admin."""
 
 import re
+from datetime import datetime
 
 import pytest
 
@@ -59,6 +60,18 @@ def test_cancel_restores_the_row(admin_client, agent):
     response = admin_client.get(f"/users/{agent.id}", headers=HTMX)
     assert response.text.lstrip().startswith(f'<tr id="user-{agent.id}">')
     assert ">Edit</a>" in response.text
+
+
+def test_the_row_shows_the_created_date_alone_in_the_readers_zone(admin_client, admin, agent):
+    # 20:30 UTC on January 5 is 03:30 on January 6 in Jakarta (UTC+7).
+    agent.created_at = datetime(2026, 1, 5, 20, 30)
+    admin.time_zone = "Asia/Jakarta"
+    db.session.commit()
+    for url in (f"/users/{agent.id}", f"/users/{agent.id}/edit"):
+        created = re.search(r'<td data-label="Created">(.*?)</td>',
+                            admin_client.get(url, headers=HTMX).text).group(1)
+        assert re.fullmatch(r'<time datetime="2026-01-05T20:30:00Z" title="Jan 6, 2026, '
+                            r'3:30\sAM">Jan 6, 2026</time>', created), created
 
 
 def test_save_stores_the_edit_and_returns_the_row(admin_client, agent, account):
