@@ -2,13 +2,15 @@
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import insert, inspect, select, text
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, insert, inspect, select, text
 
 from tests.conftest import HTMX, on_postgresql
 from webapp import paging
 from webapp.database import write_transaction
 from webapp.extensions import db
-from webapp.models import Role, User, searchable_text
+from webapp.models import Account, Role, Status, User, searchable_text
 from webapp.users import listing
 
 QUERIES = [
@@ -109,11 +111,28 @@ def test_a_long_query_walks_the_fts_index_newest_first(account, people):
         assert not any("TEMP B-TREE" in step for step in plan), plan  # no sort of all matches
 
 
-@pytest.mark.skipif(on_postgresql(), reason="FTS5 is SQLite's")
-def test_a_short_query_falls_back_to_the_accounts_rows(account, people):
-    plan = explain(listing.matching_ids(account.id, "io"))
-    assert not any("users_fts" in step for step in plan), plan
-    assert any("ix_users_account_newest" in step for step in plan), plan
+@pytest.mark.skipif(on_postgresql(), reason="SQLite's query plans")
+def test_a_short_query_reads_one_range_of_the_grams_and_no_user(account, people):
+    for query in ("io", "a", "%"):
+        plan = explain(listing.matching_ids(account.id, query).limit(25))
+        assert plan == ["SEARCH users_grams USING PRIMARY KEY (account_id=? AND gram=?)"], plan
+
+
+@pytest.mark.skipif(on_postgresql(), reason="SQLite's query plans")
+def test_a_short_query_with_a_filter_walks_the_grams_newest_first(account, people):
+    plan = explain(listing.matching_ids(account.id, "io", role="Admin").limit(25))
+    assert plan[0] == "SEARCH users_grams USING PRIMARY KEY (account_id=? AND gram=?)", plan
+    assert plan[1].startswith("SEARCH users USING") and "(account_id=? AND" in plan[1], plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL's query plans")
+def test_postgresql_reads_a_short_query_from_the_grams(account, people):
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a few rows: as at 100,000
+    sql = str(listing.matching_ids(account.id, "io").limit(25)
+              .compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = "\n".join(db.session.scalars(text("EXPLAIN " + sql)))
+    assert "users_grams_pkey" in plan and "Seq Scan" not in plan, plan
 
 
 @pytest.mark.skipif(not on_postgresql(), reason="pg_trgm is PostgreSQL's")
@@ -163,3 +182,155 @@ def test_migration_0002_indexes_the_users_already_there(empty_app):
     db.session.rollback()  # PostgreSQL: an open read would hold up the DROP below
     downgrade(revision="0001")
     assert not [name for name in inspect(db.engine).get_table_names() if "fts" in name]
+
+
+# -- the fast path against a plain scan, over random users and random queries ---------------
+
+# Letters in both cases (ß, ẞ, ﬃ and İ change length when case-folded), LIKE's wildcards and
+# escape, a quote (FTS5's), phone characters, an Arabic-Indic digit (searched as an ASCII one)
+# and the space, which a stripped query never starts or ends with.
+ALPHABET = "aAbB12 -_%\\\"+()éÉßẞﬃİ٣Σς.@"
+SORTS = [listing.NEWEST_FIRST, listing.Sort("created", False), listing.Sort("name", False),
+         listing.Sort("username", True), listing.Sort("email", False), listing.Sort("role", True)]
+
+person = st.fixed_dictionaries({
+    "first_name": st.text(ALPHABET, min_size=1, max_size=6),
+    "last_name": st.text(ALPHABET, max_size=6),
+    "handle": st.text("ab1_.%", max_size=3),
+    "phone": st.text("+0123456789", max_size=5),
+    "role": st.sampled_from([role.value for role in Role]),
+    "status": st.sampled_from([status.value for status in Status]),
+    "other_account": st.booleans(),
+})
+search = st.tuples(
+    st.one_of(st.text(ALPHABET, min_size=1, max_size=2),  # the grams
+              st.text(ALPHABET, min_size=1, max_size=5)),  # the trigram index, or both
+    st.sampled_from(["", *(role.value for role in Role)]),
+    st.sampled_from(["", *(status.value for status in Status)]),
+    st.sampled_from(SORTS),
+)
+
+
+def grams_of(text_: str) -> set[str]:
+    return {text_[start:start + width] for width in (1, 2) for start in range(len(text_))
+            if len(text_[start:start + width]) == width and " " not in text_[start:start + width]
+            and "\n" not in text_[start:start + width]}
+
+
+def stored_grams() -> set[tuple[int, str, int]]:
+    return set(db.session.execute(text("SELECT account_id, gram, user_id FROM users_grams")))
+
+
+def expected_grams() -> set[tuple[int, str, int]]:
+    return {(account_id, gram, user_id)
+            for user_id, account_id, search_text in db.session.execute(
+                select(User.id, User.account_id, User.search_text))
+            for gram in grams_of(search_text)}
+
+
+def scanned_ids(account_id: int, query: str, role: str, status: str,
+                sort: listing.Sort) -> list[int]:
+    """The reference: search_filter's LIKE over every one of the account's users."""
+    ids = select(User.id).where(User.account_id == account_id, listing.search_filter(query))
+    if role:
+        ids = ids.where(User.role == role)
+    if status:
+        ids = ids.where(User.status == status)
+    return list(db.session.scalars(ids.order_by(*sort.order_by())))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(people=st.lists(person, max_size=10),
+       edits=st.lists(st.tuples(st.integers(0, 9), st.text(ALPHABET, max_size=6)), max_size=3),
+       deletes=st.lists(st.integers(0, 9), max_size=2),
+       searches=st.lists(search, min_size=1, max_size=8),
+       few=st.sampled_from([1, 3, listing.FEW]))
+def test_the_fast_path_finds_what_a_scan_finds(factory, account, monkeypatch, people, edits,
+                                               deletes, searches, few):
+    """Random users (inserted, edited and deleted as the app and seed-demo write them) and
+    random queries: every search, filtered and sorted any way, lists exactly the users the
+    plain LIKE of search_filter finds, in the same order, and counts them right; with FEW
+    small too, so that sorted searches take the "many matches" way as well."""
+    monkeypatch.setattr(listing, "FEW", few)
+    other = db.session.scalar(select(Account).where(Account.name == "Other")) \
+        or factory.account("Other")
+    rows = []
+    for number, fields in enumerate(people):
+        handle = fields["handle"] + str(number)
+        names = {"first_name": fields["first_name"], "last_name": fields["last_name"],
+                 "username": handle, "email": f"{handle}@x.io", "phone": fields["phone"]}
+        rows.append(names | {
+            "account_id": other.id if fields["other_account"] else account.id,
+            "role": fields["role"], "status": fields["status"], "password_hash": "-",
+            "search_text": searchable_text(User(**names))})
+    with write_transaction():
+        if rows:
+            db.session.execute(insert(User.__table__), rows)  # as seed-demo writes
+    made = list(db.session.scalars(select(User).where(User.username.in_(
+        [row["username"] for row in rows])).order_by(User.id)))
+    with write_transaction():  # as the app edits and deletes: through the ORM
+        for index, last_name in edits:
+            if index < len(made):
+                made[index].last_name = last_name
+        for index in deletes:
+            if index < len(made) and made[index] in db.session:
+                db.session.delete(made[index])
+    try:
+        assert stored_grams() == expected_grams()
+        for query, role, status, sort in searches:
+            expected = scanned_ids(account.id, query, role, status, sort)
+            found = list(db.session.scalars(
+                listing.matching_ids(account.id, query, role, status, sort)))
+            assert found == expected, (query, role, status, sort)
+            page = listing.list_users(account.id, query, role, 1, 2, status, sort)
+            assert [user.id for user in page.items] == expected[:2]
+            assert page.total == len(expected)
+    finally:
+        with write_transaction():
+            db.session.execute(delete(User).where(User.account_id.in_([account.id, other.id]),
+                                                  User.password_hash == "-"))
+        db.session.commit()
+
+
+def grams_objects() -> set[tuple[str, str]]:
+    """users_grams' own objects (tables, triggers, functions), each with its definition."""
+    if db.engine.dialect.name == "sqlite":
+        query = ("SELECT name, sql FROM sqlite_master WHERE name LIKE 'users\\_grams%' "
+                 "ESCAPE '\\' AND sql IS NOT NULL")
+    else:
+        query = ("SELECT proname, prosrc FROM pg_proc WHERE starts_with(proname, 'users_grams') "
+                 "UNION ALL SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                 "WHERE starts_with(tgname, 'users_grams') UNION ALL "
+                 "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'users_grams'")
+    with db.engine.connect() as connection:
+        return {(name, " ".join(sql.split())) for name, sql in connection.exec_driver_sql(query)}
+
+
+def test_migrated_and_created_databases_get_the_same_grams(empty_app):
+    upgrade()
+    migrated = grams_objects()
+    assert len(migrated) >= 3
+    downgrade(revision="base")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE alembic_version")
+    db.create_all()
+    assert grams_objects() == migrated
+
+
+def test_migration_0012_fills_the_grams_of_the_users_already_there(empty_app):
+    upgrade(revision="0011")
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO accounts (id, name, created_at) "
+                                "VALUES (1, 'Acme', CURRENT_TIMESTAMP)"))
+        connection.execute(text(
+            "INSERT INTO users (account_id, first_name, last_name, username, email, phone, "
+            "role, status, password_hash, session_token, search_text, version, created_at) "
+            "VALUES (1, 'Ann', 'Lee', 'ann', 'ann@x.io', '', 'Admin', 'active', '-', 't', "
+            "'ann lee\nann\nann@x.io\n', 1, CURRENT_TIMESTAMP)"))
+    upgrade(revision="0012")
+    assert stored_grams() == expected_grams()
+    assert list(db.session.scalars(listing.matching_ids(1, "@x"))) == [1]
+    db.session.rollback()
+    downgrade(revision="0011")
+    assert not [name for name in inspect(db.engine).get_table_names() if "grams" in name]

@@ -284,7 +284,33 @@ def test_a_sorted_page_walks_its_index_without_sorting(account, column, descendi
 def test_a_sorted_search_reads_the_fts_index_first(account):
     ids = listing.matching_ids(account.id, "santoso", sort=listing.Sort("username", False))
     plan = query_plan(ids.limit(25))
-    assert plan[:2] == ["MATERIALIZE matches", "SCAN users_fts VIRTUAL TABLE INDEX 192:M0"], plan
+    # The matches are gathered from the FTS5 index (a list of ids, then one lookup each),
+    # then sorted: no walk through the account's users.
+    assert plan[:4] == ["MATERIALIZE matches",
+                        "SEARCH users USING INDEX ix_users_account_newest "
+                        "(account_id=? AND id=? AND rowid=?)",
+                        "LIST SUBQUERY 1", "SCAN users_fts VIRTUAL TABLE INDEX 192:M0"], plan
+
+
+@pytest.mark.skipif(on_postgresql(), reason="SQLite's query plans")
+@pytest.mark.parametrize("query", ["o", "ab", "1-2"])  # grams alone, grams and FTS5 together
+def test_a_sorted_short_search_reads_the_grams_first(account, query):
+    ids = listing.matching_ids(account.id, query, sort=listing.Sort("email", True))
+    plan = query_plan(ids.limit(25))
+    assert plan[0] == "MATERIALIZE matches", plan
+    assert "SEARCH users_grams USING PRIMARY KEY (account_id=? AND gram=?)" in plan, plan
+    assert not any(step.startswith("SCAN users") and "fts" not in step for step in plan), plan
+
+
+@pytest.mark.skipif(on_postgresql(), reason="SQLite's query plans")
+def test_a_sorted_search_with_many_matches_walks_the_sorts_index(app, account, factory,
+                                                                 monkeypatch):
+    monkeypatch.setattr(listing, "FEW", 3)
+    for number in range(5):
+        factory.user(account, username=f"many{number}")
+    ids = listing.matching_ids(account.id, "y", sort=listing.Sort("username", False))
+    assert query_plan(ids.limit(25)) == [
+        "SEARCH users USING INDEX ix_users_account_username (account_id=?)"]
 
 
 # -- the list's URLs -------------------------------------------------------------------------

@@ -14,9 +14,8 @@ from ..extensions import db
 from ..forms import clean_text
 from ..identity import ascii_digits
 from ..models import Role, Status, User
-from ..paging import Page, page_argument, paginate, requested_page
+from ..paging import Page, count_up_to, page_argument, paginate, requested_page
 
-LIKE_SPECIALS = re.compile(r"([\\%_])")
 PHONE_LIKE_QUERY = re.compile(r"[+0-9\s()-]+")
 PHONE_NOISE = re.compile(r"[\s()-]")
 LONGEST_QUERY = 100
@@ -119,10 +118,6 @@ class ListState:
         return {name: value for name, value in arguments.items() if value}
 
 
-def _like_pattern(text: str) -> str:
-    return "%" + LIKE_SPECIALS.sub(r"\\\1", text) + "%"
-
-
 def search_terms(query: str) -> list[str]:
     """What a query looks for in search_text: itself case-folded; with any Unicode digits
     (Arabic-Indic, full-width …) as ASCII digits, as phones are stored; and when it looks
@@ -143,8 +138,7 @@ def search_filter(query: str):
     `%`, `_` and `\\` are literal. A query that looks like a phone number also matches with
     its spaces, dashes and parentheses removed, as phones are stored.
     """
-    return or_(*(User.search_text.like(_like_pattern(term), escape="\\")
-                 for term in search_terms(query)))
+    return or_(*(search_index.holds(term) for term in search_terms(query)))
 
 
 def matching_ids(account_id: int, query: str = "", role: str = "", status: str = "",
@@ -157,38 +151,70 @@ def _matches(account_id: int, query: str, role: str, status: str,
              sort: Sort) -> tuple[Select, Select]:
     """(the matching ids in `sort` order, the same ids in an order cheap to count).
 
-    search_filter alone decides what matches. On SQLite a query of three or more characters
-    first goes through the FTS5 trigram index, so that only candidate rows are read; on
-    PostgreSQL the pg_trgm index serves the same LIKE directly (see webapp.search_index).
+    search_filter's rules decide what matches; an index finds the candidates (see
+    webapp.search_index): users_grams for a term of one or two characters, which holds exactly
+    the users whose text has it; the FTS5 trigram index on SQLite and pg_trgm on PostgreSQL
+    for longer ones. Newest first, as the list opens and live search asks, a one-term search
+    walks its index backwards and stops after a page, however many or few users match. Sorted
+    otherwise, a search that the index says finds few users sorts just those; one that finds
+    many walks the sort's own index, where a page of matches turns up within a few rows.
     """
     ids = select(User.id).where(User.account_id == account_id)
     if role in set(Role):
         ids = ids.where(User.role == role)
     if status in set(Status):
         ids = ids.where(User.status == status)
-    if query.strip():
-        ids = ids.where(search_filter(query))
-        terms = search_terms(query)
-        if search_index.can_narrow(db.session.get_bind().dialect.name, terms):
-            narrowed = search_index.narrow(ids, terms)  # newest first, by the index's rowid
-            return (narrowed if sort == NEWEST_FIRST else _sorted(narrowed, sort)), narrowed
-    # Counting needs no order, and without one a filter's own index can answer it.
-    return ids.order_by(*sort.order_by()), ids
+    if not query.strip():
+        # Counting needs no order, and without one a filter's own index can answer it.
+        return ids.order_by(*sort.order_by()), ids
+    terms = search_terms(query)
+    dialect = db.session.get_bind().dialect.name
+    walked = _newest_first(ids, account_id, query, terms, dialect,
+                           filtered=role in set(Role) or status in set(Status))
+    if walked is not None and sort == NEWEST_FIRST:
+        return walked, walked
+    found = ids.where(search_filter(query))
+    if dialect == "postgresql" and not any(map(search_index.in_grams, terms)):
+        return found.order_by(*sort.order_by()), found  # pg_trgm serves the LIKE itself
+    indexed = [search_index.candidates(account_id, term, dialect) for term in terms]
+    if None in indexed or any(count_up_to(each, FEW) > FEW for each in indexed):
+        return found.order_by(*sort.order_by()), found if walked is None else walked
+    # Each at most FEW, so the LIMIT drops none; it keeps each index walk in its own order,
+    # which is what keeps SQLite reading the index first.
+    few = found.where(or_(*(User.id.in_(each.limit(FEW + 1)) for each in indexed)))
+    return _sorted(few, sort), few
 
 
-# Caps nothing (far above any account's users), yet a LIMIT is what keeps SQLite walking
-# the FTS5 index first for a query ordered by its rowid (see search_index.narrow).
+# A search whose index finds at most this many of an account's users has them all sorted;
+# one that finds more walks the sort's own index, in which matches then lie close together.
+# Either way a page costs about this many rows at worst: at 100,000 users, sorting 2,000 or
+# walking past 49 non-matching users for each of 25 matching ones (2,000 ≈ √(25 × 100,000)).
+FEW = 2000
+
+
+def _newest_first(ids: Select, account_id: int, query: str, terms: list[str], dialect: str,
+                  filtered: bool) -> Select | None:
+    """The matches newest first by walking one index backwards, or None when the terms need
+    more than one index walk (or PostgreSQL's planner is left to pick for long ones)."""
+    if len(terms) == 1 and search_index.in_grams(terms[0]):
+        # Exact: no LIKE needed, and without a role or status filter `users` is not read.
+        if not filtered:
+            return search_index.gram_holders(account_id, terms[0])
+        return search_index.narrow_to_gram(ids, account_id, terms[0])
+    if search_index.can_narrow(dialect, terms):
+        return search_index.narrow(ids.where(search_filter(query)), terms)
+    return None
+
+
+# Caps nothing (far above any account's users); a LIMIT keeps SQLite from flattening the
+# gathered matches back into the query around them.
 ALL_MATCHES = 2**62
 
 
-def _sorted(narrowed: Select, sort: Sort) -> Select:
-    """The matches the FTS5 index found, sorted by `sort`.
-
-    Walking a sort's index and asking the FTS5 index about every row on the way would read
-    the whole account for a rare word. So the matches are gathered first, as the index hands
-    them out (a materialized CTE), and only they are sorted: a search finds few users.
-    """
-    matches = narrowed.limit(ALL_MATCHES).cte("matches").prefix_with("MATERIALIZED")
+def _sorted(matching: Select, sort: Sort) -> Select:
+    """The few matches an index found, sorted by `sort`: gathered first (a materialized CTE),
+    then only they are sorted, instead of walking the sort's index and testing every row."""
+    matches = matching.limit(ALL_MATCHES).cte("matches").prefix_with("MATERIALIZED")
     return select(User.id).join(matches, User.id == matches.c.id).order_by(*sort.order_by())
 
 
