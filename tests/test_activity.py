@@ -1,17 +1,21 @@
 """Settings → Account Management → Activity: filters by person and action, edits shown as
 "from → to" per field, names linking to users who still exist, times in the reader's zone."""
 
+import io
 import re
 from datetime import datetime
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from sqlalchemy import event, select, text
 
-from tests.conftest import HTMX, on_postgresql
-from webapp import audit
-from webapp.activity import log
+from tests.conftest import HTMX, PASSWORD, on_postgresql
+from webapp import audit, i18n
+from webapp.activity import log, words
 from webapp.extensions import db
 from webapp.models import AuditAction, AuditEntry, Role, Status, User
+from webapp.users import service as users_service
 
 
 @pytest.fixture
@@ -47,6 +51,14 @@ def details_cells(html: str) -> list[str]:
     rows = re.findall(r"<tr>\s*<td[^>]*><time.*?</tr>", html, re.S)
     cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[4] for row in rows]
     return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
+
+
+def cells(html: str, column: int) -> list[str]:
+    """One column of each row (0: When … 5: Address), tags and spacing removed."""
+    rows = re.findall(r"<tr>\s*<td[^>]*><time.*?</tr>", html, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", re.findall(r"<td[^>]*>(.*?)</td>", row,
+                                                         re.S)[column]).split())
+            for row in rows]
 
 
 def listed_ids(html: str) -> list[str]:
@@ -104,6 +116,149 @@ def test_entries_written_before_changes_were_data_keep_their_text(app, admin_cli
         "Changed first name, role: Agent → Supervisor")
 
 
+# -- facts, worded when the log is read ----------------------------------------------------
+
+def test_failed_logins_and_a_lockout_are_kept_as_facts(app, admin_client, ann):
+    guesser = app.test_client()
+    for number in range(5):
+        guesser.post("/login", data={"username": "ann", "password": f"wrong guess {number}"})
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.target_id == ann.id)
+                                 .order_by(AuditEntry.id.desc())).all()
+    assert [(entry.action, entry.facts, entry.details) for entry in entries] == [
+        (AuditAction.LOCKED_OUT, {"failed_logins": 5}, "")] + [
+        (AuditAction.LOGIN_FAILED, {"reason": "wrong_password"}, "")] * 5
+    html = admin_client.get("/activity").text
+    assert cells(html, 4)[:6] == ["After 5 failed logins"] + ["Wrong password"] * 5
+    assert cells(html, 2)[:6] == ["Locked out"] + ["Failed login"] * 5
+
+
+def test_creating_and_deleting_a_user_keep_the_role_as_a_code(app, admin_client, account,
+                                                             admin, ann):
+    with app.test_request_context():
+        users_service.add_user(account.id, {
+            "username": "cara", "email": "cara@example.com", "first_name": "Cara",
+            "last_name": "", "phone": "", "role": Role.SUPERVISOR,
+            "division_id": account.divisions[0].id}, "not a hash", db.session.get(User, admin.id))
+    admin_client.post(f"/users/{ann.id}/delete", headers=HTMX)
+    created, deleted = db.session.scalars(select(AuditEntry).where(AuditEntry.action.in_(
+        [AuditAction.USER_CREATED, AuditAction.USER_DELETED])).order_by(AuditEntry.id)).all()
+    assert (created.facts, created.details) == ({"role": "Supervisor"}, "")
+    assert deleted.facts == {"name": "Ann Lee", "email": "ann@example.com", "role": "Agent"}
+    assert deleted.details == ""
+    assert cells(admin_client.get("/activity").text, 4)[:2] == [
+        "Ann Lee &lt;ann@example.com&gt;, Agent", "Role Supervisor"]
+
+
+@pytest.mark.parametrize("action, facts, english", [
+    (AuditAction.LOGIN_FAILED, {"reason": "wrong_current_password"}, "Wrong current password"),
+    (AuditAction.LOGIN_FAILED, {"reason": "account_disabled"}, "Account disabled"),
+    (AuditAction.LOGIN_FAILED, {"reason": "password_changed_meanwhile"},
+     "Password changed meanwhile"),
+    (AuditAction.LOGIN_FAILED, {"reason": "unknown_username"}, "Unknown username"),
+    (AuditAction.LOGIN_FAILED, {"reason": "account_locked"}, "Account locked"),
+    (AuditAction.LOGIN_FAILED, {"reason": "too_many_attempts"}, "Too many attempts at once"),
+    (AuditAction.LOCKED_OUT, {"failed_logins": 1}, "After 1 failed login"),
+    (AuditAction.LOCKED_OUT, {"reason": "address_refused", "minutes": 15,
+                              "failed_logins": 1200},
+     "Address refused for 15 minutes after 1,200 failed logins"),
+    (AuditAction.USER_CREATED, {"role": "Supervisor"}, "Role Supervisor"),
+    # A code the app does not know (yet, or any more) is shown as it is, never refused.
+    (AuditAction.LOGIN_FAILED, {"reason": "moon_phase"}, "moon_phase"),
+    (AuditAction.USER_CREATED, {"role": "Owner"}, "Role Owner"),
+])
+def test_each_fact_reads_as_a_sentence(app, action, facts, english):
+    with app.test_request_context():
+        assert words.details(AuditEntry(action=action, facts=facts, details="")) == english
+
+
+def test_the_command_line_is_a_code_worded_for_the_reader(app, admin_client, account, ann):
+    # No request, as for a command (the tests run in an app context only).
+    audit.record(AuditAction.PASSWORD_CHANGED, account_id=account.id, target=ann,
+                 facts={"actor": audit.COMMAND_LINE})
+    db.session.commit()
+    entry = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == AuditAction.PASSWORD_CHANGED))
+    assert (entry.actor_name, entry.address) == ("", "")
+    assert entry.facts == {"actor": "command_line", "address": "command_line"}
+    html = admin_client.get("/activity").text
+    assert (cells(html, 1)[0], cells(html, 5)[0]) == ("command line", "command line")
+
+
+@pytest.fixture
+def indonesian_app(other_app, tmp_path):
+    """The app reading Indonesian from a catalogue of just the words these tests need, so
+    they run before the real catalogue has them. Flask-Babel caches loaded catalogues for
+    every app of the process: the cache is emptied before and after."""
+    loaded = i18n.babel.domain_instance.cache
+    catalogue = read_po(io.StringIO('msgid ""\nmsgstr ""\n'
+                                    '"Plural-Forms: nplurals=1; plural=0;\\n"\n'), locale="id")
+    for msgid, msgstr in {
+            "Failed login": "Gagal masuk", "User created": "Pengguna dibuat",
+            "User edited": "Pengguna diubah", "Password changed": "Kata sandi diubah",
+            "Wrong password": "Kata sandi salah", "Role %(role)s": "Peran %(role)s",
+            "Agent": "Agen", "Supervisor": "Supervisor", "Active": "Aktif",
+            "Disabled": "Nonaktif", "Status": "Status", "Role": "Peran",
+            "command line": "baris perintah", "none": "kosong", "Last name": "Nama belakang",
+            "Details": "Rincian", "Who": "Siapa",
+            ("%(num)s entry", "%(num)s entries"): "%(num)s entri",
+            "You cannot delete your own account: ask another Admin to do it.":
+                "Anda tidak dapat menghapus akun Anda sendiri: minta Admin lain melakukannya.",
+            }.items():
+        catalogue.add(msgid, (msgstr,) if isinstance(msgid, tuple) else msgstr)
+    compiled = tmp_path / "catalogue" / "id" / "LC_MESSAGES" / "messages.mo"
+    compiled.parent.mkdir(parents=True)
+    with compiled.open("wb") as file:
+        write_mo(file, catalogue)
+    loaded.clear()
+    yield other_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "catalogue"))
+    loaded.clear()
+
+
+def test_one_entry_reads_in_each_readers_language(indonesian_app, app, account, admin, ann):
+    record(app, AuditAction.LOGIN_FAILED, account, target=ann,
+           facts={"reason": audit.Reason.WRONG_PASSWORD})
+    record(app, AuditAction.USER_CREATED, account, admin, ann, facts={"role": "Agent"})
+    record(app, AuditAction.USER_EDITED, account, admin, ann, changes=[
+        {"field": "role", "old": "Agent", "new": "Supervisor"},
+        {"field": "status", "old": "active", "new": "disabled"},
+        {"field": "last_name", "old": "Lee", "new": ""}])
+    audit.record(AuditAction.PASSWORD_CHANGED, account_id=account.id, target=ann,
+                 facts={"actor": audit.COMMAND_LINE})  # no request: the command line
+    db.session.commit()
+
+    def activity(language: str, logins: int) -> tuple[str, list[list[str]]]:
+        """The page for a reader of `language`, and its columns without the readers' logins
+        (the newest `logins` entries)."""
+        reader = indonesian_app.test_client()
+        reader.post("/login", data={"username": "boss", "password": PASSWORD})
+        html = reader.get("/activity", headers={"Accept-Language": language}).text
+        return html, [column[logins:] for column in (cells(html, n) for n in range(6))]
+
+    indonesian, columns = activity("id", 1)
+    assert columns[2] == ["Kata sandi diubah", "Pengguna diubah", "Pengguna dibuat",
+                          "Gagal masuk"]
+    assert columns[4][1:] == [
+        "Peran: Agen → Supervisor Status: Aktif → Nonaktif Nama belakang: Lee → kosong",
+        "Peran Agen", "Kata sandi salah"]
+    assert (columns[1][0], columns[5][0]) == ("baris perintah", "baris perintah")
+    assert ">Rincian</th>" in indonesian and "5 entri" in indonesian
+    english, columns = activity("en", 2)
+    assert columns[4][1:] == [
+        "Role: Agent → Supervisor Status: Active → Disabled Last name: Lee → none",
+        "Role Agent", "Wrong password"]
+    assert columns[1][0] == "command line" and "6 entries" in english
+
+
+def test_a_rules_message_is_in_the_admins_language(indonesian_app, admin):
+    reader = indonesian_app.test_client()
+    reader.post("/login", data={"username": "boss", "password": PASSWORD})
+    dialog = reader.get(f"/users/{admin.id}/delete", headers=HTMX | {"Accept-Language": "id"})
+    assert "Anda tidak dapat menghapus akun Anda sendiri" in dialog.text
+    refused = reader.post(f"/users/{admin.id}/delete", headers={"Accept-Language": "id"})
+    assert refused.status_code == 422
+    assert "Anda tidak dapat menghapus akun Anda sendiri" in refused.text
+
+
 # -- filters ---------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -136,7 +291,12 @@ def test_action_filter_lists_only_that_action_and_words_every_choice(admin_clien
     select_html = re.search(r'<select id="activity-action".*?</select>', response.text, re.S)[0]
     options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]+)</option>', select_html)
     assert options[0] == ("", "All actions")
-    assert [label for _, label in options[1:]] == list(log.ACTION_LABELS.values())
+    assert [label for _, label in options[1:]] == [
+        label for _, label in words.action_choices()]
+    assert options[1:9] == [
+        ("login", "Login"), ("failed login", "Failed login"), ("locked out", "Locked out"),
+        ("logout", "Logout"), ("user created", "User created"), ("user edited", "User edited"),
+        ("password changed", "Password changed"), ("user deleted", "User deleted")]
     assert '<option value="user edited" selected>User edited</option>' in select_html
 
 

@@ -137,8 +137,9 @@ def test_set_password_sets_it_ends_the_sessions_and_logs_the_command_line(app, r
     assert admin.version == 1  # a password is no part of an Admin's open edit of the row
     assert browser.get("/settings").status_code == 302  # logged out
     [entry] = password_audit_entries()
-    assert (entry.actor_id, entry.actor_name, entry.address) == (None, "command line",
-                                                                 "command line")
+    # The command line as a code, worded by the log in its reader's language.
+    assert (entry.actor_id, entry.actor_name, entry.address) == (None, "", "")
+    assert entry.facts == {"actor": "command_line", "address": "command_line"}
     assert (entry.target_id, entry.account_id) == (admin.id, admin.account_id)
 
 

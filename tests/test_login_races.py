@@ -44,7 +44,7 @@ def test_simultaneous_guesses_from_one_address_stop_at_its_limit(server, root):
         for n, b in enumerate(guessers)])
     statuses = sorted(status for status, _ in results)
     checked = query_live(server, "SELECT count(*) FROM audit_entries WHERE action = :a "
-                                 "AND details = 'Unknown username'",
+                                 "AND CAST(facts AS TEXT) LIKE '%\"unknown_username\"%'",
                          a=AuditAction.LOGIN_FAILED.value)[0][0]
     assert checked == throttle.ADDRESS_MAX_FAILURES, statuses
     assert statuses == ([422] * throttle.ADDRESS_MAX_FAILURES
@@ -75,8 +75,8 @@ def test_an_attempt_in_flight_counts_until_it_finishes(app, client, factory, acc
     finally:
         service.WAIT_FOR_ATTEMPTS_SECONDS = saved
     assert refused.status_code == 422
-    details = db.session.scalars(select(AuditEntry.details)).all()
-    assert details == ["Too many attempts at once"]
+    facts = db.session.scalars(select(AuditEntry.facts)).all()
+    assert facts == [{"reason": "too_many_attempts"}]
     assert db.session.scalar(select(func.count(LoginAttempt.id))) == 4
 
 

@@ -1,10 +1,12 @@
 """The committed migrations build exactly the schema the models describe."""
 
+import json
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from webapp import search_index
 from webapp.extensions import db
@@ -106,3 +108,72 @@ def test_emails_that_are_one_address_stop_the_migration_with_their_ids(empty_app
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() \
             == "0004"
+
+
+# (action, actor_name, details, address) of entries the log wrote before it kept facts.
+OLD_ENTRIES = [
+    ("failed login", "", "Wrong password", "192.0.2.1"),
+    ("failed login", "", "Wrong current password", "192.0.2.1"),
+    ("failed login", "", "Account disabled", "192.0.2.1"),
+    ("failed login", "", "Password changed meanwhile", "192.0.2.1"),
+    ("failed login", "", "Unknown username", "192.0.2.1"),
+    ("failed login", "", "Account locked", "192.0.2.1"),
+    ("failed login", "", "Too many attempts at once", "192.0.2.1"),
+    ("locked out", "", "After 7 failed logins", "192.0.2.1"),
+    ("locked out", "", "Address refused for 15 minutes after 10 failed logins", "192.0.2.1"),
+    ("user created", "", "Role Supervisor", "command line"),
+    ("user deleted", "boss", "Budi <Santoso> <budi@example.com>, Agent", "192.0.2.1"),
+    ("password changed", "command line", "", "command line"),
+    ("user edited", "boss", "No changes", "192.0.2.1"),
+    # Sentences it does not know stay as they are: an older edit, a role no longer used.
+    ("user edited", "boss", "Changed first name, role: Agent → Supervisor", "192.0.2.1"),
+    ("user created", "", "Role Owner", "192.0.2.1"),
+    ("login", "boss", "", "192.0.2.1"),
+]
+OLD_FACTS = [
+    {"reason": "wrong_password"}, {"reason": "wrong_current_password"},
+    {"reason": "account_disabled"}, {"reason": "password_changed_meanwhile"},
+    {"reason": "unknown_username"}, {"reason": "account_locked"},
+    {"reason": "too_many_attempts"}, {"failed_logins": 7},
+    {"reason": "address_refused", "minutes": 15, "failed_logins": 10},
+    {"role": "Supervisor", "address": "command_line"},
+    {"name": "Budi <Santoso>", "email": "budi@example.com", "role": "Agent"},
+    {"actor": "command_line", "address": "command_line"},
+    None, None, None, None,
+]
+
+
+def audit_rows(columns: str) -> list[tuple]:
+    with db.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            f"SELECT {columns} FROM audit_entries ORDER BY id")  # noqa: S608  (the tests' own columns)
+        return [tuple(row) for row in rows]
+
+
+def test_old_audit_sentences_become_facts_and_come_back_on_downgrade(empty_app):
+    upgrade(revision="0009")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO accounts (name, created_at) VALUES ('Old', '2026-01-01 00:00:00')")
+        for action, actor_name, details, address in OLD_ENTRIES:
+            connection.execute(
+                text("INSERT INTO audit_entries (account_id, action, actor_name, target_name, "
+                     "details, address, created_at) VALUES (1, :action, :actor_name, 'ann', "
+                     ":details, :address, '2026-01-01 00:00:00')"),
+                {"action": action, "actor_name": actor_name, "details": details,
+                 "address": address})
+    upgrade()
+
+    facts = [json.loads(value) if isinstance(value, str) else value
+             for (value,) in audit_rows("facts")]
+    assert facts == OLD_FACTS
+    kept = audit_rows("actor_name, details, address")
+    assert [details for _, details, _ in kept] == [""] * 13 + [
+        "Changed first name, role: Agent → Supervisor", "Role Owner", ""]
+    assert "command line" not in {name for name, _, _ in kept} | {a for _, _, a in kept}
+    changes = [json.loads(value) if isinstance(value, str) else value
+               for (value,) in audit_rows("changes")]
+    assert changes[12] == []  # "No changes" is an edit that changed nothing
+
+    downgrade(revision="0009")
+    assert audit_rows("action, actor_name, details, address") == OLD_ENTRIES

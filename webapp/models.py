@@ -222,11 +222,19 @@ class AuditEntry(db.Model):
     actor_name: Mapped[str] = mapped_column(String(64), default="")
     target_id: Mapped[int | None]
     target_name: Mapped[str] = mapped_column(String(64), default="")
+    # Text shown as it was written, in no particular language: the sentences of entries
+    # logged before `facts` existed that its migration could not read. New entries leave it
+    # empty and keep their facts instead.
     details: Mapped[str] = mapped_column(String(500), default="")
     # What an edit changed, as facts rather than a sentence, so the log can show them in the
     # reader's language: [{"field": "first_name", "old": "Budi", "new": "Budiman"}, …]
     # (see webapp.audit.field_changes). None for other actions and for older entries.
     changes: Mapped[list[dict] | None] = mapped_column(JSON)
+    # The other facts of an entry, as codes and values the Activity log words in the reader's
+    # language (webapp.activity.words): {"reason": "wrong_password"}, {"role": "Agent"},
+    # {"failed_logins": 5}, {"actor": "command_line", "address": "command_line"}, …
+    # (see webapp.audit). None when there is nothing to add.
+    facts: Mapped[dict | None] = mapped_column(JSON)
     address: Mapped[str] = mapped_column(String(45), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -146,13 +146,15 @@ def test_times_are_in_the_readers_zone_and_keep_the_utc_instant(page: Page, seed
     for time in page.locator("#activity-rows time").all():
         instant = time.get_attribute("datetime")
         assert instant.endswith("Z")
-        # What Jakarta's clock read at that instant, as the browser itself works it out.
+        # What Jakarta's clock read at that instant, as the browser itself works it out,
+        # written as the English page writes it ("Nov 23, 2026, 9:03 PM").
         in_jakarta = page.evaluate("""instant => {
-            const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", {
-                timeZone: "Asia/Jakarta", hourCycle: "h23", year: "numeric",
-                month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+            const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
+                timeZone: "Asia/Jakarta", hour12: true, year: "numeric",
+                month: "short", day: "numeric", hour: "numeric", minute: "2-digit",
             }).formatToParts(new Date(instant)).map(part => [part.type, part.value]));
-            return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+            return `${parts.month} ${parts.day}, ${parts.year}, `
+                + `${parts.hour}:${parts.minute} ${parts.dayPeriod}`;
         }""", instant)
         expect(time).to_have_text(in_jakarta)
 

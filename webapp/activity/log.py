@@ -1,42 +1,18 @@
-"""Reading the audit log: one account's entries, filtered by person and action, and the
-words the Activity page shows for the codes the entries store."""
+"""Reading the audit log: one account's entries, filtered by person and action. The words
+the Activity page shows for the codes the entries store are in webapp.activity.words."""
 
 from dataclasses import dataclass
 
 from sqlalchemy import Select, literal_column, or_, select, union_all
 
 from ..extensions import db
-from ..models import AuditAction, AuditEntry, Status, User
+from ..models import AuditAction, AuditEntry, User
 from ..paging import Page, page_argument, paginate
 from ..users import listing
 
 ENTRIES_PER_PAGE = 50
 # The person picker lists this many matches; typing more narrows them.
 PEOPLE_SHOWN = 8
-
-# The words for the codes entries store; the page shows these, never the codes.
-ACTION_LABELS = {
-    AuditAction.LOGIN: "Login",
-    AuditAction.LOGIN_FAILED: "Failed login",
-    AuditAction.LOCKED_OUT: "Locked out",
-    AuditAction.LOGOUT: "Logout",
-    AuditAction.USER_CREATED: "User created",
-    AuditAction.USER_EDITED: "User edited",
-    AuditAction.PASSWORD_CHANGED: "Password changed",
-    AuditAction.USER_DELETED: "User deleted",
-}
-FIELD_LABELS = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "username": "Username",
-    "email": "Email",
-    "phone": "Phone",
-    "role": "Role",
-    "division": "Division",
-    "status": "Status",
-}
-# Roles are shown as their codes (Admin, Supervisor, Agent); statuses are lower-case codes.
-STATUS_LABELS = {Status.ACTIVE.value: "Active", Status.DISABLED.value: "Disabled"}
 
 
 @dataclass(frozen=True)

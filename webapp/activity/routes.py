@@ -9,7 +9,7 @@ from ..auth.access import require_admin
 from ..forms import clean_text
 from ..models import LARGEST_ID, AuditAction
 from ..paging import requested_page
-from . import bp, log
+from . import bp, log, words
 
 bp.before_request(require_admin)
 
@@ -47,7 +47,7 @@ def index():
         entries=entries, filters=filters,
         existing_user_ids=log.existing_user_ids(account_id, entries.items),
         person_search=searched, people=log.matching_people(account_id, searched),
-        **labels())
+        words=words)
     if htmx.is_partial_request():
         # The address bar shows the state in its one spelling: no empty `action=` from the
         # form, and the page actually shown when the one asked for was past the end.
@@ -67,9 +67,3 @@ def people():
                                 **filters.url_arguments()))
     return render_template("activity/_people.html", person_search=searched, filters=filters,
                            people=log.matching_people(current_user.account_id, searched))
-
-
-def labels() -> dict:
-    """The words for the codes the entries store."""
-    return {"action_labels": log.ACTION_LABELS, "field_labels": log.FIELD_LABELS,
-            "status_labels": log.STATUS_LABELS}

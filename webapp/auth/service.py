@@ -119,15 +119,16 @@ def _finish(claim: throttle.Claim, user_id: int, correct: bool, address: str, *,
             return None
         if not correct:
             locked = throttle.finish_attempt(claim.attempt_id, user, AttemptOutcome.FAILED)
-            _record_failure(user, "Wrong password" if logging_in else "Wrong current password",
-                            locked)
+            _record_failure(user, audit.Reason.WRONG_PASSWORD if logging_in
+                            else audit.Reason.WRONG_CURRENT_PASSWORD, locked)
             _note_address_limit(address)
             return None
         if not user.is_active or user.password_hash != claim.password_hash:
             throttle.finish_attempt(claim.attempt_id, user, AttemptOutcome.REFUSED)
-            why = "Account disabled" if not user.is_active else "Password changed meanwhile"
+            why = (audit.Reason.ACCOUNT_DISABLED if not user.is_active
+                   else audit.Reason.PASSWORD_CHANGED_MEANWHILE)
             audit.record(AuditAction.LOGIN_FAILED, account_id=user.account_id, target=user,
-                         details=why)
+                         facts={"reason": why})
             return None
         throttle.finish_attempt(claim.attempt_id, user, AttemptOutcome.SUCCEEDED)
         if upgraded:
@@ -143,42 +144,45 @@ def _finish_unknown(attempt_id: int, username: str, address: str) -> None:
         throttle.forget_old_attempts()
         throttle.finish_attempt(attempt_id, None, AttemptOutcome.FAILED)
         audit.record(AuditAction.LOGIN_FAILED, account_id=None,
-                     target_name=unknown_name(username), details="Unknown username")
+                     target_name=unknown_name(username),
+                     facts={"reason": audit.Reason.UNKNOWN_USERNAME})
         _note_address_limit(address)
 
 
-REFUSAL_DETAILS = {Verdict.LOCKED: "Account locked",
-                   Verdict.WAIT: "Too many attempts at once"}
+REFUSAL_REASONS = {Verdict.LOCKED: audit.Reason.ACCOUNT_LOCKED,
+                   Verdict.WAIT: audit.Reason.TOO_MANY_ATTEMPTS}
 
 
 def _record_refusal(verdict: Verdict, user_id: int | None, username: str,
                     address: str) -> None:
     with write_transaction():
         user = db.session.get(User, user_id) if user_id is not None else None
+        facts = {"reason": REFUSAL_REASONS[verdict]}
         if user is None:
             audit.record(AuditAction.LOGIN_FAILED, account_id=None,
-                         target_name=unknown_name(username), details=REFUSAL_DETAILS[verdict])
+                         target_name=unknown_name(username), facts=facts)
         else:
             audit.record(AuditAction.LOGIN_FAILED, account_id=user.account_id, target=user,
-                         details=REFUSAL_DETAILS[verdict])
+                         facts=facts)
         if verdict is Verdict.LOCKED:  # counted as a failure from this address
             _note_address_limit(address)
 
 
-def _record_failure(user: User, why: str, locked: bool) -> None:
+def _record_failure(user: User, why: audit.Reason, locked: bool) -> None:
     audit.record(AuditAction.LOGIN_FAILED, account_id=user.account_id, target=user,
-                 details=why)
+                 facts={"reason": why})
     if locked:
         audit.record(AuditAction.LOCKED_OUT, account_id=user.account_id, target=user,
-                     details=f"After {user.failed_logins} failed logins")
+                     facts={"failed_logins": user.failed_logins})
 
 
 def _note_address_limit(address: str) -> None:
     """Write the moment an address reaches its limit of failed logins to the audit log."""
     if throttle.address_failures(address) == throttle.ADDRESS_MAX_FAILURES:
         audit.record(AuditAction.LOCKED_OUT, account_id=None,
-                     details=f"Address refused for {throttle.ADDRESS_WINDOW_MINUTES} minutes "
-                             f"after {throttle.ADDRESS_MAX_FAILURES} failed logins")
+                     facts={"reason": audit.Reason.ADDRESS_REFUSED,
+                            "minutes": throttle.ADDRESS_WINDOW_MINUTES,
+                            "failed_logins": throttle.ADDRESS_MAX_FAILURES})
 
 
 def unknown_name(username: str) -> str:

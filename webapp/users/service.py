@@ -7,6 +7,7 @@ first and checks them again inside its transaction.
 """
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import audit, passwords
@@ -16,7 +17,8 @@ from ..models import Account, AuditAction, Role, Status, User, new_session_token
 
 
 class RuleBroken(Exception):
-    """A change that a rule forbids; the message says why, in words for the admin."""
+    """A change that a rule forbids; the message says why, in words for the admin (in their
+    language: the rules word it when they find the problem, inside the admin's request)."""
 
 
 class EditConflict(Exception):
@@ -38,26 +40,28 @@ def _other_active_admins(user: User) -> int:
 
 
 def admin_change_problem(actor: User, user: User, role: Role, status: Status) -> str | None:
-    """Why this change of role or status is not allowed, or None: an account keeps an Admin."""
+    """Why this change of role or status is not allowed, in the reader's language, or None:
+    an account keeps an Admin."""
     demoted = user.role == Role.ADMIN and role != Role.ADMIN
     disabled = user.status == Status.ACTIVE and status == Status.DISABLED
     if not (demoted or disabled):
         return None
     if user.id == actor.id and demoted:
-        return "You cannot change your own role: ask another Admin to do it."
+        return _("You cannot change your own role: ask another Admin to do it.")
     if user.id == actor.id and disabled:
-        return "You cannot disable your own account: ask another Admin to do it."
+        return _("You cannot disable your own account: ask another Admin to do it.")
     if user.is_admin and user.is_active and not _other_active_admins(user):
-        return "This is the account's last active Admin; make another user an Admin first."
+        return _("This is the account's last active Admin; make another user an Admin "
+                 "first.")
     return None
 
 
 def delete_problem(actor: User, user: User) -> str | None:
-    """Why this user may not be deleted by this admin, or None."""
+    """Why this user may not be deleted by this admin, in the reader's language, or None."""
     if user.id == actor.id:
-        return "You cannot delete your own account: ask another Admin to do it."
+        return _("You cannot delete your own account: ask another Admin to do it.")
     if user.is_admin and user.is_active and not _other_active_admins(user):
-        return "This is the account's last active Admin and cannot be deleted."
+        return _("This is the account's last active Admin and cannot be deleted.")
     return None
 
 
@@ -95,7 +99,7 @@ def add_user(account_id: int, fields: dict, password_hash: str, actor: User | No
         db.session.add(user)
         db.session.flush()
         audit.record(AuditAction.USER_CREATED, account_id=account_id, actor=actor,
-                     target=user, details=f"Role {user.role}")
+                     target=user, facts={"role": user.role})
         return user
 
 
@@ -148,14 +152,13 @@ def delete_user(user: User, actor: User) -> None:
             raise RuleBroken(problem)
         # The row goes, and with it every session: the cookie names a user id that is gone.
         audit.record(AuditAction.USER_DELETED, account_id=user.account_id, actor=actor,
-                     target=user, details=f"{user.full_name} <{user.email}>, {user.role}")
+                     target=user, facts={"name": user.full_name, "email": user.email,
+                                         "role": user.role})
         db.session.delete(user)
         db.session.flush()
 
 
 # -- changes from the command line ------------------------------------------------------------
-
-COMMAND_LINE = "command line"  # the actor the Activity log names for a command
 
 
 def set_password_from_command_line(user: User, password: str) -> None:
@@ -170,4 +173,4 @@ def set_password_from_command_line(user: User, password: str) -> None:
         user.update_quietly(password_hash=password_hash, session_token=new_session_token(),
                             failed_logins=0, locked_until=None)
         audit.record(AuditAction.PASSWORD_CHANGED, account_id=user.account_id,
-                     actor_name=COMMAND_LINE, target=user)
+                     target=user, facts={"actor": audit.COMMAND_LINE})
