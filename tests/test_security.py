@@ -295,7 +295,8 @@ def test_per_address_limit(client, ann):
     assert elsewhere.status_code == 302
     lockouts = entries(AuditAction.LOCKED_OUT)
     assert [(e.address, e.account_id) for e in lockouts] == [("198.51.100.1", None)]
-    assert "Address refused for 15 minutes" in lockouts[0].details
+    assert lockouts[0].facts == {"reason": "address_refused", "minutes": 15,
+                                 "failed_logins": throttle.ADDRESS_MAX_FAILURES}
     unknown = entries(AuditAction.LOGIN_FAILED)[0]
     assert unknown.target_name.startswith("unknown #") and "nobody" not in unknown.target_name
 

@@ -230,7 +230,7 @@ def test_guessing_ones_current_password_locks_like_guessing_a_login(admin_client
     assert "Too many wrong passwords. Wait a few minutes and try again." in right.text
     db.session.refresh(admin)
     assert admin.locked_until is not None and not admin.check_password(NEW)
-    failed = db.session.scalars(select(AuditEntry.details).where(
-        AuditEntry.action == AuditAction.LOGIN_FAILED)).all()
-    assert failed.count("Wrong current password") == throttle.FREE_FAILURES
-    assert "Account locked" in failed
+    failed = [facts["reason"] for facts in db.session.scalars(select(AuditEntry.facts).where(
+        AuditEntry.action == AuditAction.LOGIN_FAILED))]
+    assert failed.count("wrong_current_password") == throttle.FREE_FAILURES
+    assert "account_locked" in failed
