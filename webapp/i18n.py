@@ -62,6 +62,11 @@ def format_local_datetime(value) -> str:
                           format_date(value, "medium", locale=locale))
 
 
+def format_local_date(value) -> str:
+    """The date alone of an aware datetime: "Nov 23, 2026" / "23 Nov 2026"."""
+    return format_date(value, "medium", locale=current_language())
+
+
 def vary_on_language(response: Response) -> Response:
     """A page's words depend on Accept-Language (and on the session cookie, which Flask
     already declares when the session is read): shared caches must keep them apart."""

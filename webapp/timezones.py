@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask import Flask, has_request_context
 from flask_login import current_user
 
-from .i18n import format_local_datetime
+from .i18n import format_local_date, format_local_datetime
 
 UTC_LABEL = "UTC"
 # The regions of the IANA database's current names; the others ("US/Eastern", "Etc/GMT+5",
@@ -62,12 +62,23 @@ def local_time(value: datetime | None) -> str:
     2026, 6:30 AM" / "6 Jan 2026 06.30" ("" for None)."""
     if value is None:
         return ""
+    return format_local_datetime(in_reader_zone(value))
+
+
+def local_date(value: datetime | None) -> str:
+    """The date alone of a stored UTC time, in the current user's zone: "Jan 6, 2026" /
+    "6 Jan 2026" ("" for None)."""
+    return "" if value is None else format_local_date(in_reader_zone(value))
+
+
+def in_reader_zone(value: datetime) -> datetime:
     if value.tzinfo is None:  # stored naive, in UTC
         value = value.replace(tzinfo=UTC)
-    return format_local_datetime(value.astimezone(reader_zone()))
+    return value.astimezone(reader_zone())
 
 
 def init_app(app: Flask) -> None:
-    """Templates use `value|local_time` and `time_zone_label()`."""
+    """Templates use `value|local_time`, `value|local_date` and `time_zone_label()`."""
     app.add_template_filter(local_time)
+    app.add_template_filter(local_date)
     app.add_template_global(time_zone_label)

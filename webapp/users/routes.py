@@ -5,9 +5,7 @@ htmx request (see webapp.htmx).
 """
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
-from babel.dates import format_date
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,9 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import htmx
 from ..auth import sessions
 from ..auth.access import require_admin
-from ..i18n import current_language
 from ..models import User
-from ..timezones import reader_zone
 from ..views import finished, get_or_404
 from . import bp, listing, service
 from .forms import ChangePasswordForm, CreateUserForm, EditUserForm
@@ -29,17 +25,6 @@ bp.before_request(require_admin)
 USERS_CHANGED = "users-changed"
 USER_CREATED = "user-created"
 CLOSE_DIALOG = "close-dialog"
-
-
-@bp.app_template_filter("local_date")
-def local_date(value: datetime | None) -> str:
-    """The date alone of a stored UTC time, in the reader's zone and as their language writes
-    it: "Nov 23, 2026" / "23 Nov 2026" (the date part of `|local_time`; "" for None)."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:  # stored naive, in UTC
-        value = value.replace(tzinfo=UTC)
-    return format_date(value.astimezone(reader_zone()), "medium", locale=current_language())
 
 
 @bp.get("")
