@@ -305,14 +305,14 @@ def test_per_address_limit(client, ann):
 
 # The language switcher is on the login page too: a visitor chooses before logging in.
 PUBLIC = {"static", "auth.login", "auth.home", "health.healthz", "language.choose"}
-ADMIN_AREAS = ("users.", "activity.")
+ADMIN_AREAS = ("users.", "activity.", "agents.")
 # Areas for every logged-in user whatever their role (anonymous visitors go to login).
 EVERY_USER_AREAS = ("profile.",)
 
 
 def every_route(app, user_id):
     for rule in app.url_map.iter_rules():
-        path = re.sub(r"<[^>]*user_id>", str(user_id), rule.rule)
+        path = re.sub(r"<[^>]*_id>", str(user_id), rule.rule)  # user_id, division_id
         for method in sorted(rule.methods - {"OPTIONS"}):
             yield rule, method, path
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from flask_login import UserMixin
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, event, text, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false, true
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
@@ -70,6 +71,20 @@ class Account(db.Model):
         db.session.add(account)
         return account
 
+    # Agent Management (SPEC §6), one set per account. Agent Allocation: the four switches
+    # (Auto and Custom are never both on: webapp.agents.service refuses it). A new account
+    # starts with Auto on and the others off.
+    agent_can_take_over: Mapped[bool] = mapped_column(default=False, server_default=false())
+    agent_can_transfer: Mapped[bool] = mapped_column(default=False, server_default=false())
+    auto_allocation: Mapped[bool] = mapped_column(default=True, server_default=true())
+    custom_allocation: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Workload: the most chats an agent holds at once, unless AgentWorkload says otherwise
+    # for them; and the idle rule (off for a new account).
+    default_workload: Mapped[int] = mapped_column(default=5, server_default="5")
+    idle_rule_on: Mapped[bool] = mapped_column(default=False, server_default=false())
+    idle_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
+    idle_tries: Mapped[int] = mapped_column(default=3, server_default="3")
+
 
 class Division(db.Model):
     __tablename__ = "divisions"
@@ -83,6 +98,9 @@ class Division(db.Model):
     name: Mapped[str] = mapped_column(String(64))
 
     account: Mapped[Account] = relationship(back_populates="divisions")
+    # The channels the division serves, as codes (webapp.agents.channels: "whatsapp",
+    # "livechat", …), in that module's order.
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class User(UserMixin, db.Model):
@@ -188,6 +206,18 @@ def _refresh_search_text(mapper, connection, user: User) -> None:
     user.search_text = searchable_text(user)
 
 
+class AgentWorkload(db.Model):
+    """An Agent's or Supervisor's own Workload, in place of their account's default. A table
+    of its own: setting it never bumps users.version, so it never turns an Admin's open
+    edit of that user into a false conflict."""
+
+    __tablename__ = "agent_workloads"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    max_chats: Mapped[int]
+
+
 class AuditAction(StrEnum):
     LOGIN = "login"
     LOGIN_FAILED = "failed login"
@@ -197,6 +227,13 @@ class AuditAction(StrEnum):
     USER_EDITED = "user edited"
     PASSWORD_CHANGED = "password changed"  # noqa: S105  (an event name)
     USER_DELETED = "user deleted"
+    # Agent Management (webapp.agents)
+    DIVISION_CREATED = "division created"
+    DIVISION_EDITED = "division edited"
+    DIVISION_DELETED = "division deleted"
+    ALLOCATION_CHANGED = "allocation changed"
+    WORKLOAD_CHANGED = "workload changed"
+    AGENT_WORKLOAD_CHANGED = "agent workload changed"
 
 
 class AuditEntry(db.Model):
