@@ -317,8 +317,10 @@ def test_simultaneous_creates_of_one_name_make_exactly_one_division(server, root
     assert rows[0][0] == 1
 
 
-def test_the_activity_log_shows_division_changes(admin_client):
-    create(admin_client, {"name": "Support", "channels": ["email"]})
+def test_the_activity_log_shows_division_changes_in_words(admin_client):
+    create(admin_client, {"name": "Support", "channels": ["email", "livechat"]})
     page = admin_client.get("/activity")
     assert page.status_code == 200
-    assert "Support" in page.text and "email" in page.text
+    assert "Division created" in page.text
+    assert "Channels: " in page.text and "Email, Live Chat" in page.text
+    assert '<option value="division created" >Division created</option>' in page.text

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from ..agents.channels import channel_label
 from ..audit import COMMAND_LINE, Reason
 from ..i18n import format_number
 from ..labels import role_label, status_label
@@ -24,6 +25,12 @@ ACTION_LABELS = {
     AuditAction.USER_EDITED: _l("User edited"),
     AuditAction.PASSWORD_CHANGED: _l("Password changed"),
     AuditAction.USER_DELETED: _l("User deleted"),
+    AuditAction.DIVISION_CREATED: _l("Division created"),
+    AuditAction.DIVISION_EDITED: _l("Division edited"),
+    AuditAction.DIVISION_DELETED: _l("Division deleted"),
+    AuditAction.ALLOCATION_CHANGED: _l("Agent Allocation changed"),
+    AuditAction.WORKLOAD_CHANGED: _l("Workload changed"),
+    AuditAction.AGENT_WORKLOAD_CHANGED: _l("Own Workload changed"),
 }
 FIELD_LABELS = {
     "first_name": _l("First name"),
@@ -34,7 +41,21 @@ FIELD_LABELS = {
     "role": _l("Role"),
     "division": _l("Division"),
     "status": _l("Status"),
+    # Agent Management (webapp.agents.service): a division, the switches, the Workloads.
+    "name": _l("Name"),
+    "channels": _l("Channels"),
+    "agent_can_take_over": _l("Agent can takeover unassigned chat"),
+    "agent_can_transfer": _l("Agent can assign room to another agent"),
+    "auto_allocation": _l("Auto agent allocation"),
+    "custom_allocation": _l("Custom agent allocation"),
+    "default_workload": _l("Default Workload"),
+    "idle_rule_on": _l("Idle rule"),
+    "idle_minutes": _l("Idle period (minutes)"),
+    "idle_tries": _l("Tries"),
+    "workload": _l("Workload"),
 }
+# The switches' values as the agents' service logs them ("on"/"off").
+SWITCH_VALUES = {"on": _l("On"), "off": _l("Off")}
 # Why a login failed, one sentence each (an address's refusal has its numbers: details()).
 REASONS = {
     Reason.WRONG_PASSWORD: _l("Wrong password"),
@@ -68,6 +89,10 @@ def value_text(field: str, value: str) -> str:
         return role_label(value)
     if field == "status":
         return status_label(value)
+    if field == "channels":
+        return ", ".join(channel_label(code) for code in value.split(", ") if code)
+    if value in SWITCH_VALUES:
+        return str(SWITCH_VALUES[value])
     return value
 
 
