@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import HTMX, PASSWORD, Auth
+from tests.test_auth import app_with_catalogue  # noqa: F401  (a fixture)
 from webapp.extensions import db
 from webapp.models import AuditAction, AuditEntry, Role, Status, User
 
@@ -114,6 +115,26 @@ def test_the_users_form_rules_apply(ann_client, ann, changes, message):
     db.session.refresh(ann)
     assert (ann.first_name, ann.email, ann.version, ann.time_zone) == (
         "Ann", "ann@example.com", 1, "")
+
+
+def test_the_forms_own_messages_read_in_indonesian(app_with_catalogue, ann):  # noqa: F811
+    """WTForms' messages (it has no Indonesian) come from the app's catalogue, as ours do."""
+    app = app_with_catalogue({
+        "Not a valid choice.": "Pilihan tidak valid.",
+        ("Field cannot be longer than %(max)d character.",
+         "Field cannot be longer than %(max)d characters."):
+            "Isian tidak boleh lebih dari %(max)d karakter.",
+        "Time zone": "Zona waktu", "Not set: times show in UTC": "Belum diatur: waktu "
+                                                                 "ditampilkan dalam UTC",
+    })
+    client = app.test_client()
+    Auth(client).login(username="ann")
+    response = client.post("/profile", headers=HTMX | {"Accept-Language": "id"},
+                           data=details(ann, time_zone="Mars/Olympus_Mons", last_name="x" * 65))
+    assert response.status_code == 422
+    for words in ("Pilihan tidak valid.", "Isian tidak boleh lebih dari 64 karakter.",
+                  "Zona waktu", "Belum diatur: waktu ditampilkan dalam UTC"):
+        assert words in response.text
 
 
 def test_without_javascript_errors_come_back_on_the_whole_page(ann_client, ann):

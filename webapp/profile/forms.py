@@ -1,6 +1,7 @@
 """The forms of one's own profile. The name, email and phone fields, and their rules, are
 the users form's own (webapp/users/forms.py): one set of rules for every path."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
@@ -12,7 +13,7 @@ from ..models import User
 from ..timezones import is_known_time_zone, offered_time_zones
 from ..users.forms import UserFieldsForm
 
-NOT_SET = SelectChoice("", "Not set: times show in UTC")
+NOT_SET = SelectChoice("", _l("Not set: times show in UTC"))
 
 
 class ProfileForm(AppForm):
@@ -25,9 +26,9 @@ class ProfileForm(AppForm):
     last_name = UserFieldsForm.last_name
     email = UserFieldsForm.email
     phone = UserFieldsForm.phone
-    time_zone = SelectField("Time zone", choices=[],
-                            description="Times in the app, such as the Activity log's, "
-                                        "are shown in this time zone.")
+    time_zone = SelectField(_l("Time zone"), choices=[],
+                            description=_l("Times in the app, such as the Activity log's, "
+                                           "are shown in this time zone."))
     # The version the form was filled from: an Admin's edit since then is a conflict.
     version = IntegerField(widget=HiddenInput())
 
@@ -77,4 +78,4 @@ class TimeZoneReport(AppForm):
         # "Factory" are known to the database but are no place a browser is in.
         if (field.data or "") not in offered_time_zones():
             # Only app.js sends this form, and it ignores the answer: nobody reads this.
-            raise ValidationError("Unknown time zone.")
+            raise ValidationError(_l("Unknown time zone."))

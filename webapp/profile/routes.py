@@ -6,6 +6,7 @@ redirect after a change), like the users screens (webapp.htmx).
 """
 
 from flask import flash, redirect, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -17,13 +18,13 @@ from ..users.forms import ChangePasswordForm
 from . import bp, service
 from .forms import ProfileForm, TimeZoneReport
 
-PROFILE_SAVED = "Profile saved"
-PASSWORD_CHANGED = ("Password changed. You stay logged in here; your other sessions "  # noqa: S105  (a message)
-                    "have ended.")
+PROFILE_SAVED = _l("Profile saved")
+PASSWORD_CHANGED = _l("Password changed. You stay logged in here; your other sessions "
+                      "have ended.")
 # An Admin, or the user in another tab: the version says only that someone saved first.
-CHANGED_MEANWHILE = ("Your profile was changed elsewhere (by an Admin, or in another tab) "
-                     "while you were editing it. The form keeps what you typed; save again "
-                     "to keep it.")
+CHANGED_MEANWHILE = _l("Your profile was changed elsewhere (by an Admin, or in another tab) "
+                       "while you were editing it. The form keeps what you typed; save again "
+                       "to keep it.")
 
 
 @bp.before_request
@@ -70,7 +71,7 @@ def update():
 def details_saved():
     """The saved values, and the header's name with them (it may have changed)."""
     if not htmx.is_partial_request():
-        flash(PROFILE_SAVED, "success")
+        flash(str(PROFILE_SAVED), "success")
         return redirect(url_for("profile.index"))
     response = render_profile("profile/_details_form.html", saved=True)
     return htmx.toast(response, PROFILE_SAVED)
@@ -79,7 +80,7 @@ def details_saved():
 def render_conflict(form: ProfileForm):
     """409: keep what the user typed, now on top of the version saved meanwhile."""
     form.carry_version(current_user.version)
-    form.form_errors.append(CHANGED_MEANWHILE)
+    form.form_errors.append(str(CHANGED_MEANWHILE))
     return render_profile("profile/_details_form.html", 409, form=form)
 
 
@@ -94,7 +95,7 @@ def change_password():
     users_service.change_password(user, form.new_password.data, user)
     sessions.continue_with_new_token(user)
     if not htmx.is_partial_request():
-        flash(PASSWORD_CHANGED, "success")
+        flash(str(PASSWORD_CHANGED), "success")
         return redirect(url_for("profile.index"))
     return htmx.toast(render_profile("profile/_password_form.html"), PASSWORD_CHANGED)
 
