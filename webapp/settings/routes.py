@@ -5,6 +5,7 @@ templates/settings/layout.html), both from one list: sections_for()."""
 from dataclasses import dataclass
 
 from flask import render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from . import bp
@@ -50,11 +51,11 @@ def sections_for(user) -> list[Section]:
     breadcrumbs all follow it."""
     sections = []
     if user.is_authenticated and user.is_admin:
-        sections.append(Section("Account Management", (
-            Entry("Users", "users.index",
-                  "Create, edit and remove the people who log in to this account."),
-            Entry("Activity", "activity.index",
-                  "Who did what, and when: logins, and changes to users."),
+        sections.append(Section(_l("Account Management"), (
+            Entry(_l("Users"), "users.index",
+                  _l("Create, edit and remove the people who log in to this account.")),
+            Entry(_l("Activity"), "activity.index",
+                  _l("Who did what, and when: logins, and changes to users.")),
         )))
     return sections
 
@@ -62,7 +63,7 @@ def sections_for(user) -> list[Section]:
 def breadcrumb_trail(user, page_title: str) -> list[Crumb]:
     """Settings › section › entry, and then the page itself when it is not the entry's own
     (a user's edit form): the last crumb is always the page shown."""
-    trail = [Crumb("Settings", url_for("settings.index"))]
+    trail = [Crumb(_l("Settings"), url_for("settings.index"))]
     for section in sections_for(user):
         for entry in section.entries:
             if entry.is_current:
