@@ -286,10 +286,10 @@ def test_a_sorted_search_reads_the_fts_index_first(account):
     plan = query_plan(ids.limit(25))
     # The matches are gathered from the FTS5 index (a list of ids, then one lookup each),
     # then sorted: no walk through the account's users.
-    assert plan[:4] == ["MATERIALIZE matches",
+    assert plan[:2] == ["MATERIALIZE matches",
                         "SEARCH users USING INDEX ix_users_account_newest "
-                        "(account_id=? AND id=? AND rowid=?)",
-                        "LIST SUBQUERY 1", "SCAN users_fts VIRTUAL TABLE INDEX 192:M0"], plan
+                        "(account_id=? AND id=? AND rowid=?)"], plan
+    assert "SCAN users_fts VIRTUAL TABLE INDEX 192:M0" in plan, plan
 
 
 @pytest.mark.skipif(on_postgresql(), reason="SQLite's query plans")
@@ -298,8 +298,10 @@ def test_a_sorted_short_search_reads_the_grams_first(account, query):
     ids = listing.matching_ids(account.id, query, sort=listing.Sort("email", True))
     plan = query_plan(ids.limit(25))
     assert plan[0] == "MATERIALIZE matches", plan
-    assert "SEARCH users_grams USING PRIMARY KEY (account_id=? AND gram=?)" in plan, plan
-    assert not any(step.startswith("SCAN users") and "fts" not in step for step in plan), plan
+    assert any(step.startswith("SCAN users_grams VIRTUAL TABLE INDEX") for step in plan), plan
+    assert not any(step == "SCAN users" or step.startswith(("SCAN users USING",
+                                                            "SEARCH users USING INDEX"))
+                   and step.endswith("(account_id=?)") for step in plan), plan
 
 
 @pytest.mark.skipif(on_postgresql(), reason="SQLite's query plans")

@@ -1,20 +1,21 @@
 """The indexes behind user search: FTS5 trigrams on SQLite, pg_trgm on PostgreSQL, and on
-both a table of each user's one- and two-character pieces ("grams").
+both an index of each user's one- and two-character pieces ("grams").
 
 All index `users.search_text` (see webapp.models.searchable_text). A substring query of three
 or more characters finds its candidate rows through the trigram index; a trigram index finds
 nothing shorter, so a query of one or two characters (what live search sends on the first
-keystrokes) goes through `users_grams` instead: one row (account_id, gram, user_id) for every
-distinct gram of every user's text, kept by triggers on both databases, so that the users
-holding "a" or "ab" are one range of its primary key, newest first.
+keystrokes) goes through `users_grams` instead, which lists for every gram of every user's
+text the users holding it, by account, newest first: an FTS5 index of one token per gram on
+SQLite, a table keyed (account_id, gram, user_id) on PostgreSQL; triggers keep both.
 
 `db.create_all()` builds all of it through the DDL events at the bottom; migrations 0002 and
 0012 hold copies of these statements, and tests check that they stay alike.
 """
 
 import re
+import sqlite3
 
-from sqlalchemy import Connection, Select, column, event, select, table
+from sqlalchemy import Connection, Engine, Select, column, event, select, table
 
 from .models import User
 
@@ -70,6 +71,8 @@ POSTGRESQL_DROP = ("DROP INDEX IF EXISTS ix_users_search_text_trgm",)
 # -- grams: the users holding a query of one or two characters --------------------------------
 
 users_grams = table("users_grams", column("account_id"), column("gram"), column("user_id"))
+# (detail=none allows a MATCH on the whole table only: the column named as the table.)
+sqlite_grams = table("users_grams", column("rowid"), column("users_grams"))
 
 # The longest query the grams answer; longer ones go to the trigram index.
 LONGEST_GRAM = 2
@@ -78,59 +81,52 @@ LONGEST_GRAM = 2
 # (Line breaks separate the fields in search_text; spaces are in every full name.)
 NEVER_IN_A_SHORT_QUERY = (" ", "\n")
 
-# SQLite cannot make rows out of a string's positions inside a trigger (no WITH there, no
-# generate_series), so a table of the numbers 1..GRAM_POSITIONS stands in. search_text holds
-# a user's names, username, email and phone, whose lengths the forms cap: together at most
-# 129 + 32 + 254 + 16 characters plus 3 line breaks, 1,302 after case folding (which turns one
-# character into at most three), well within 4,096.
-GRAM_POSITIONS = 4096
-
-# The grams of one row's text, `{row}` being "new", "old" or a table alias.
-SQLITE_GRAMS_OF = """
-    SELECT {row}.account_id AS account_id, substr({row}.search_text, n, width) AS gram,
-           {row}.id AS user_id
-    FROM {tables}users_grams_positions, (SELECT 1 AS width UNION ALL SELECT 2)
-    WHERE n + width - 1 <= length({row}.search_text)
-      AND instr(substr({row}.search_text, n, width), ' ') = 0
-      AND instr(substr({row}.search_text, n, width), char(10)) = 0"""
-
+# On SQLite the grams go into an FTS5 index rather than a table: a table keyed by gram takes
+# each of a user's ~60 grams as a write to another page, where FTS5 gathers a transaction's
+# entries in memory and writes them in order. Each gram is one token, "<account id>x<its
+# UTF-8 bytes in hex>" (hex, so that the tokenizer neither splits nor folds it; the account,
+# so that one account's users are one list), and the document of user N, rowid N, is its
+# tokens. detail=none keeps only which rows hold a token: no positions, so a row is deleted
+# by naming its tokens in any order.
+#
+# The triggers get the tokens from users_grams_tokens(account_id, search_text), a function
+# this module gives every SQLite connection the app opens (_register_functions, below):
+# cutting a text into pieces in SQL took seed-demo's 100,000 users from 12 s to 150 s
+# (substr walks a UTF-8 string from its start each time). A connection without it, such as
+# the sqlite3 shell, cannot change search_text: it fails with "no such function", it does
+# not leave the index behind.
 SQLITE_GRAMS_CREATE = (
-    # WITHOUT ROWID: the primary key is the table, so a gram's users are one range of it.
-    """CREATE TABLE users_grams (
-        account_id INTEGER NOT NULL, gram TEXT NOT NULL, user_id INTEGER NOT NULL,
-        PRIMARY KEY (account_id, gram, user_id)) WITHOUT ROWID""",
-    "CREATE TABLE users_grams_positions (n INTEGER PRIMARY KEY)",
-    f"""WITH RECURSIVE numbers(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM numbers
-                                      WHERE n < {GRAM_POSITIONS})
-        INSERT INTO users_grams_positions (n) SELECT n FROM numbers""",  # noqa: S608
-    f"""CREATE TRIGGER users_grams_after_insert AFTER INSERT ON users BEGIN
-        INSERT OR IGNORE INTO users_grams (account_id, gram, user_id)
-        {SQLITE_GRAMS_OF.format(row="new", tables="")};
+    """CREATE VIRTUAL TABLE users_grams USING fts5(
+        tokens, content='', columnsize=0, detail=none, tokenize='unicode61')""",
+    """CREATE TRIGGER users_grams_after_insert AFTER INSERT ON users BEGIN
+        INSERT INTO users_grams (rowid, tokens)
+        VALUES (new.id, users_grams_tokens(new.account_id, new.search_text));
     END""",
-    f"""CREATE TRIGGER users_grams_after_delete AFTER DELETE ON users BEGIN
-        DELETE FROM users_grams WHERE account_id = old.account_id AND user_id = old.id
-            AND gram IN (SELECT gram FROM ({SQLITE_GRAMS_OF.format(row="old", tables="")}));
-    END""",  # noqa: S608  (constants only, as in every statement here)
-    f"""CREATE TRIGGER users_grams_after_update AFTER UPDATE OF search_text, account_id
+    """CREATE TRIGGER users_grams_after_delete AFTER DELETE ON users BEGIN
+        INSERT INTO users_grams (users_grams, rowid, tokens)
+        VALUES ('delete', old.id, users_grams_tokens(old.account_id, old.search_text));
+    END""",
+    """CREATE TRIGGER users_grams_after_update AFTER UPDATE OF search_text, account_id
         ON users BEGIN
-        DELETE FROM users_grams WHERE account_id = old.account_id AND user_id = old.id
-            AND gram IN (SELECT gram FROM ({SQLITE_GRAMS_OF.format(row="old", tables="")}));
-        INSERT OR IGNORE INTO users_grams (account_id, gram, user_id)
-        {SQLITE_GRAMS_OF.format(row="new", tables="")};
-    END""",  # noqa: S608
+        INSERT INTO users_grams (users_grams, rowid, tokens)
+        VALUES ('delete', old.id, users_grams_tokens(old.account_id, old.search_text));
+        INSERT INTO users_grams (rowid, tokens)
+        VALUES (new.id, users_grams_tokens(new.account_id, new.search_text));
+    END""",
 )
 SQLITE_GRAMS_FILL = (
-    "INSERT OR IGNORE INTO users_grams (account_id, gram, user_id) "
-    + SQLITE_GRAMS_OF.format(row="users", tables="users, "),
+    """INSERT INTO users_grams (rowid, tokens)
+        SELECT id, users_grams_tokens(account_id, search_text) FROM users""",
 )
 SQLITE_GRAMS_DROP = (
     "DROP TRIGGER IF EXISTS users_grams_after_update",
     "DROP TRIGGER IF EXISTS users_grams_after_delete",
     "DROP TRIGGER IF EXISTS users_grams_after_insert",
-    "DROP TABLE IF EXISTS users_grams_positions",
     "DROP TABLE IF EXISTS users_grams",
 )
 
+# On PostgreSQL a plain table, (account_id, gram, user_id) its primary key: a gram's users are
+# one range of it, newest last.
 POSTGRESQL_GRAMS_CREATE = (
     """CREATE TABLE users_grams (
         account_id integer NOT NULL, gram text NOT NULL, user_id integer NOT NULL,
@@ -241,21 +237,58 @@ def in_grams(term: str) -> bool:
         character in term for character in NEVER_IN_A_SHORT_QUERY)
 
 
-def gram_holders(account_id: int, gram: str) -> Select:
+def grams(search_text: str) -> set[str]:
+    """The distinct pieces of one and two characters of a text that a query could ask for:
+    those without a space or a line break."""
+    return {search_text[start:start + width]
+            for width in range(1, LONGEST_GRAM + 1)
+            for start in range(len(search_text) - width + 1)
+            if not any(character in search_text[start:start + width]
+                       for character in NEVER_IN_A_SHORT_QUERY)}
+
+
+def gram_token(account_id: int, gram: str) -> str:
+    """The FTS5 token that stands for `gram` among this account's users (SQLite)."""
+    return f"{account_id}x{gram.encode('utf-8', 'surrogatepass').hex()}"
+
+
+def sqlite_tokens(account_id: int | None, search_text: str | None) -> str | None:
+    """users_grams_tokens(): a user's FTS5 document, its grams' tokens."""
+    if account_id is None or search_text is None:
+        return None
+    return " ".join(gram_token(account_id, gram) for gram in sorted(grams(search_text)))
+
+
+@event.listens_for(Engine, "connect")
+def _register_functions(dbapi_connection, connection_record) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("users_grams_tokens", 2, sqlite_tokens,
+                                         deterministic=True)
+
+
+def gram_holders(account_id: int, gram: str, dialect_name: str) -> Select:
     """Ids of the account's users whose search_text holds `gram`, newest first.
 
-    Exactly those users (the triggers store every gram of every text), and an index-only
-    range of users_grams' primary key read backwards: a page, a count and a deep page never
-    touch `users`.
+    Exactly those users (the triggers index every gram of every text), read from the end of
+    one list: the FTS5 index's on SQLite, a range of users_grams' primary key on PostgreSQL.
+    A page, a count and a deep page never touch `users`.
     """
+    if dialect_name == "sqlite":
+        return (select(sqlite_grams.c.rowid.label("id"))
+                .where(sqlite_grams.c.users_grams.match(f'"{gram_token(account_id, gram)}"'))
+                .order_by(sqlite_grams.c.rowid.desc()))
     return (select(users_grams.c.user_id.label("id"))
             .where(users_grams.c.account_id == account_id, users_grams.c.gram == gram)
             .order_by(users_grams.c.user_id.desc()))
 
 
-def narrow_to_gram(ids: Select, account_id: int, gram: str) -> Select:
+def narrow_to_gram(ids: Select, account_id: int, gram: str, dialect_name: str) -> Select:
     """`ids`, a select of user ids with conditions on `users` (role, status), limited to the
-    users holding `gram`, newest first: users_grams leads, each of its rows one lookup."""
+    users holding `gram`, newest first: the grams lead, each of their rows one lookup."""
+    if dialect_name == "sqlite":
+        return (ids.join_from(sqlite_grams, User, User.id == sqlite_grams.c.rowid)
+                .where(sqlite_grams.c.users_grams.match(f'"{gram_token(account_id, gram)}"'))
+                .order_by(sqlite_grams.c.rowid.desc()))
     return (ids.join_from(users_grams, User, User.id == users_grams.c.user_id)
             .where(users_grams.c.account_id == account_id, users_grams.c.gram == gram)
             .order_by(users_grams.c.user_id.desc()))
@@ -269,7 +302,7 @@ def candidates(account_id: int, term: str, dialect_name: str) -> Select | None:
     (the caller's LIKE still decides), or the LIKE itself on PostgreSQL, which pg_trgm serves.
     """
     if in_grams(term):
-        return gram_holders(account_id, term)
+        return gram_holders(account_id, term, dialect_name)
     if len(term) < SHORTEST_INDEXED_QUERY:
         return None
     if dialect_name == "sqlite":

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from .. import search_index
@@ -181,7 +181,8 @@ def _matches(account_id: int, query: str, role: str, status: str,
         return found.order_by(*sort.order_by()), found if walked is None else walked
     # Each at most FEW, so the LIMIT drops none; it keeps each index walk in its own order,
     # which is what keeps SQLite reading the index first.
-    few = found.where(or_(*(User.id.in_(each.limit(FEW + 1)) for each in indexed)))
+    limited = [select(each.limit(FEW + 1).subquery().c.id) for each in indexed]
+    few = found.where(User.id.in_(union(*limited) if len(limited) > 1 else limited[0]))
     return _sorted(few, sort), few
 
 
@@ -199,8 +200,8 @@ def _newest_first(ids: Select, account_id: int, query: str, terms: list[str], di
     if len(terms) == 1 and search_index.in_grams(terms[0]):
         # Exact: no LIKE needed, and without a role or status filter `users` is not read.
         if not filtered:
-            return search_index.gram_holders(account_id, terms[0])
-        return search_index.narrow_to_gram(ids, account_id, terms[0])
+            return search_index.gram_holders(account_id, terms[0], dialect)
+        return search_index.narrow_to_gram(ids, account_id, terms[0], dialect)
     if search_index.can_narrow(dialect, terms):
         return search_index.narrow(ids.where(search_filter(query)), terms)
     return None

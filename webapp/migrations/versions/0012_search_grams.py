@@ -1,14 +1,16 @@
 """search grams: the users holding a query of one or two characters, on both databases
 
 A trigram index finds nothing shorter than three characters, so the first keystrokes of a
-live search read every user of the account. users_grams holds one row (account_id, gram,
-user_id) for every distinct one- and two-character piece of every user's search_text (spaces
-and line breaks left out: a stripped query of that length never holds them), kept by triggers
-on SQLite and on PostgreSQL; its primary key makes a gram's users one range, newest last.
+live search read every user of the account. users_grams lists, for every one- and
+two-character piece of every user's search_text (spaces and line breaks left out: a stripped
+query of that length never holds them), the users holding it, by account: an FTS5 index of
+one token per piece on SQLite, a table keyed (account_id, gram, user_id) on PostgreSQL, both
+kept by triggers.
 
 The statements are a copy of webapp.search_index's as of this revision (a migration must not
 change when the app's code does); tests/test_search_index.py checks that a migrated database
-and db.create_all() get the same objects.
+and db.create_all() get the same objects. On SQLite they call users_grams_tokens(), the
+function webapp.search_index gives every connection the app opens (Flask-Migrate's too).
 
 Revision ID: 0012
 Revises: 0011
@@ -20,59 +22,52 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-# SQLite cannot make rows out of a string's positions inside a trigger (no WITH there, no
-# generate_series), so a table of the numbers 1..GRAM_POSITIONS stands in. search_text holds
-# a user's names, username, email and phone, whose lengths the forms cap: together at most
-# 129 + 32 + 254 + 16 characters plus 3 line breaks, 1,302 after case folding (which turns one
-# character into at most three), well within 4,096.
-GRAM_POSITIONS = 4096
-
-# The grams of one row's text, `{row}` being "new", "old" or a table alias.
-SQLITE_GRAMS_OF = """
-    SELECT {row}.account_id AS account_id, substr({row}.search_text, n, width) AS gram,
-           {row}.id AS user_id
-    FROM {tables}users_grams_positions, (SELECT 1 AS width UNION ALL SELECT 2)
-    WHERE n + width - 1 <= length({row}.search_text)
-      AND instr(substr({row}.search_text, n, width), ' ') = 0
-      AND instr(substr({row}.search_text, n, width), char(10)) = 0"""
-
+# On SQLite the grams go into an FTS5 index rather than a table: a table keyed by gram takes
+# each of a user's ~60 grams as a write to another page, where FTS5 gathers a transaction's
+# entries in memory and writes them in order. Each gram is one token, "<account id>x<its
+# UTF-8 bytes in hex>" (hex, so that the tokenizer neither splits nor folds it; the account,
+# so that one account's users are one list), and the document of user N, rowid N, is its
+# tokens. detail=none keeps only which rows hold a token: no positions, so a row is deleted
+# by naming its tokens in any order.
+#
+# The triggers get the tokens from users_grams_tokens(account_id, search_text), a function
+# this module gives every SQLite connection the app opens (_register_functions, below):
+# cutting a text into pieces in SQL took seed-demo's 100,000 users from 12 s to 150 s
+# (substr walks a UTF-8 string from its start each time). A connection without it, such as
+# the sqlite3 shell, cannot change search_text: it fails with "no such function", it does
+# not leave the index behind.
 SQLITE_GRAMS_CREATE = (
-    # WITHOUT ROWID: the primary key is the table, so a gram's users are one range of it.
-    """CREATE TABLE users_grams (
-        account_id INTEGER NOT NULL, gram TEXT NOT NULL, user_id INTEGER NOT NULL,
-        PRIMARY KEY (account_id, gram, user_id)) WITHOUT ROWID""",
-    "CREATE TABLE users_grams_positions (n INTEGER PRIMARY KEY)",
-    f"""WITH RECURSIVE numbers(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM numbers
-                                      WHERE n < {GRAM_POSITIONS})
-        INSERT INTO users_grams_positions (n) SELECT n FROM numbers""",  # noqa: S608
-    f"""CREATE TRIGGER users_grams_after_insert AFTER INSERT ON users BEGIN
-        INSERT OR IGNORE INTO users_grams (account_id, gram, user_id)
-        {SQLITE_GRAMS_OF.format(row="new", tables="")};
+    """CREATE VIRTUAL TABLE users_grams USING fts5(
+        tokens, content='', columnsize=0, detail=none, tokenize='unicode61')""",
+    """CREATE TRIGGER users_grams_after_insert AFTER INSERT ON users BEGIN
+        INSERT INTO users_grams (rowid, tokens)
+        VALUES (new.id, users_grams_tokens(new.account_id, new.search_text));
     END""",
-    f"""CREATE TRIGGER users_grams_after_delete AFTER DELETE ON users BEGIN
-        DELETE FROM users_grams WHERE account_id = old.account_id AND user_id = old.id
-            AND gram IN (SELECT gram FROM ({SQLITE_GRAMS_OF.format(row="old", tables="")}));
-    END""",  # noqa: S608  (constants only, as in every statement here)
-    f"""CREATE TRIGGER users_grams_after_update AFTER UPDATE OF search_text, account_id
+    """CREATE TRIGGER users_grams_after_delete AFTER DELETE ON users BEGIN
+        INSERT INTO users_grams (users_grams, rowid, tokens)
+        VALUES ('delete', old.id, users_grams_tokens(old.account_id, old.search_text));
+    END""",
+    """CREATE TRIGGER users_grams_after_update AFTER UPDATE OF search_text, account_id
         ON users BEGIN
-        DELETE FROM users_grams WHERE account_id = old.account_id AND user_id = old.id
-            AND gram IN (SELECT gram FROM ({SQLITE_GRAMS_OF.format(row="old", tables="")}));
-        INSERT OR IGNORE INTO users_grams (account_id, gram, user_id)
-        {SQLITE_GRAMS_OF.format(row="new", tables="")};
-    END""",  # noqa: S608
+        INSERT INTO users_grams (users_grams, rowid, tokens)
+        VALUES ('delete', old.id, users_grams_tokens(old.account_id, old.search_text));
+        INSERT INTO users_grams (rowid, tokens)
+        VALUES (new.id, users_grams_tokens(new.account_id, new.search_text));
+    END""",
 )
 SQLITE_GRAMS_FILL = (
-    "INSERT OR IGNORE INTO users_grams (account_id, gram, user_id) "
-    + SQLITE_GRAMS_OF.format(row="users", tables="users, "),
+    """INSERT INTO users_grams (rowid, tokens)
+        SELECT id, users_grams_tokens(account_id, search_text) FROM users""",
 )
 SQLITE_GRAMS_DROP = (
     "DROP TRIGGER IF EXISTS users_grams_after_update",
     "DROP TRIGGER IF EXISTS users_grams_after_delete",
     "DROP TRIGGER IF EXISTS users_grams_after_insert",
-    "DROP TABLE IF EXISTS users_grams_positions",
     "DROP TABLE IF EXISTS users_grams",
 )
 
+# On PostgreSQL a plain table, (account_id, gram, user_id) its primary key: a gram's users are
+# one range of it, newest last.
 POSTGRESQL_GRAMS_CREATE = (
     """CREATE TABLE users_grams (
         account_id integer NOT NULL, gram text NOT NULL, user_id integer NOT NULL,
