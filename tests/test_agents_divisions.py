@@ -50,6 +50,24 @@ def test_list_is_a_fragment_for_htmx_and_shows_only_this_account(admin_client, f
     assert "General" in fragment.text and "Secret Team" not in fragment.text
 
 
+def test_settings_lists_agent_management_for_admins(admin_client):
+    page = admin_client.get("/settings").text
+    assert "Agent Management" in page
+    for label, url in (("Division", "/agents/divisions"), ("Agent Allocation",
+                        "/agents/allocation"), ("Workload", "/agents/workload")):
+        assert f'<a href="{url}">{label}</a>' in page
+
+
+def test_the_side_navigation_marks_the_entry_of_the_page_shown(admin_client, sales):
+    page = admin_client.get(f"/agents/divisions/{sales.id}/edit").text
+    nav = page.split('<nav class="settings-nav"')[1].split("</nav>")[0]
+    assert '<a href="/agents/divisions" aria-current="true">Division</a>' in nav
+    assert '<a href="/agents/allocation">Agent Allocation</a>' in nav
+    assert '<a href="/users">Users</a>' in nav
+    crumbs = page.split('class="breadcrumbs"')[1].split("</nav>")[0]
+    assert "Agent Management" in crumbs and "Edit Sales" in crumbs
+
+
 # -- create ------------------------------------------------------------------------------------
 
 def create(client, data, htmx=True):

@@ -27,8 +27,12 @@ def test_other_roles_see_no_admin_entries_and_the_way_to_their_profile(client, a
     assert 'class="settings-nav"' not in page
 
 
-def test_no_agent_management_placeholder_yet(admin_client):
-    assert "Agent Management" not in admin_client.get("/settings").text
+def test_admin_sees_agent_management_with_its_three_entries(admin_client):
+    page = admin_client.get("/settings").text
+    assert ">Agent Management<" in page
+    for url, label in (("/agents/divisions", "Division"), ("/agents/allocation",
+                       "Agent Allocation"), ("/agents/workload", "Workload")):
+        assert f'<a href="{url}">{label}</a>' in page
 
 
 def side_navigation(html: str) -> str:
@@ -57,7 +61,8 @@ def test_settings_pages_have_the_side_navigation_and_breadcrumbs(admin_client, p
                                                                   trail):
     page = admin_client.get(path).text
     navigation = side_navigation(page)
-    assert re.findall(r'<a href="([^"]+)"', navigation) == ["/users", "/activity"]
+    assert re.findall(r'<a href="([^"]+)"', navigation) == [
+        "/users", "/activity", "/agents/divisions", "/agents/allocation", "/agents/workload"]
     assert re.findall(r'<a href="([^"]+)" aria-current="page"', navigation) == [current]
     assert breadcrumb_steps(page) == trail
 

@@ -14,7 +14,8 @@ from . import bp
 @dataclass(frozen=True)
 class Entry:
     label: str
-    endpoint: str  # the entry's own page; its blueprint is the entry's area
+    endpoint: str  # the entry's own page; its blueprint is the entry's area (a nested
+    # blueprint for an entry that shares a package: "agents.divisions.index")
     description: str
 
     @property
@@ -30,7 +31,7 @@ class Entry:
     def is_current(self) -> bool:
         """The page shown belongs to this entry's area: its own page, or one under it (a
         user's edit form under Users)."""
-        return request.blueprint == self.endpoint.partition(".")[0]
+        return request.blueprint == self.endpoint.rpartition(".")[0]
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,15 @@ def sections_for(user) -> list[Section]:
                   _l("Create, edit and remove the people who log in to this account.")),
             Entry(_l("Activity"), "activity.index",
                   _l("Who did what, and when: logins, and changes to users.")),
+        )))
+        sections.append(Section(_l("Agent Management"), (
+            Entry(_l("Division"), "agents.divisions.index",
+                  _l("Teams of agents, the channels each one serves, and who belongs to "
+                     "them.")),
+            Entry(_l("Agent Allocation"), "agents.allocation.index",
+                  _l("How new customer chats reach agents.")),
+            Entry(_l("Workload"), "agents.workload.index",
+                  _l("How many chats an agent holds at once, and the idle rule.")),
         )))
     return sections
 
