@@ -1,6 +1,8 @@
 """Agent Management → Agent Allocation: the four switches of SPEC §6, Auto and Custom never
 both on (422 naming the other), stored per account, changes in the Activity log."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -38,8 +40,8 @@ def test_the_page_shows_the_four_switches_with_their_explanations(admin_client):
         assert words in page.text
     assert page.text.count('role="switch"') == 4
     assert page.text.count('class="field-hint"') >= 4
-    assert 'id="auto_allocation" name="auto_allocation" role="switch" type="checkbox" value="y"' \
-        in page.text.replace(" checked", "") and "checked" in page.text
+    assert re.search(r'<input [^>]*\bchecked\b[^>]* id="auto_allocation"', page.text)
+    assert not re.search(r'<input [^>]*\bchecked\b[^>]* id="custom_allocation"', page.text)
     fragment = admin_client.get("/agents/allocation", headers=HTMX)
     assert fragment.text.lstrip().startswith("<form") and "<html" not in fragment.text
 
@@ -69,8 +71,7 @@ def test_custom_while_auto_is_on_is_refused_naming_auto(admin_client, account):
                               "allocation is on.")
     # The form comes back as stored: Custom off again.
     assert switches(account)["custom_allocation"] is False
-    assert 'id="custom_allocation" name="custom_allocation" role="switch" type="checkbox" ' \
-        'value="y">' in response.text
+    assert not re.search(r'<input [^>]*\bchecked\b[^>]* id="custom_allocation"', response.text)
 
 
 def test_auto_while_custom_is_on_is_refused_naming_custom(admin_client, account):
@@ -83,6 +84,41 @@ def test_auto_while_custom_is_on_is_refused_naming_custom(admin_client, account)
                               "allocation is on.")
     assert switches(account) == {"agent_can_take_over": False, "agent_can_transfer": False,
                                  "auto_allocation": False, "custom_allocation": True}
+
+
+def flip(client, name, on, **others):
+    """What a switch sends when flipped: the whole form as the page shows it, and its name."""
+    data = {key: "y" for key, value in others.items() if value} | {"changed": name}
+    if on:
+        data[name] = "y"
+    return client.post("/agents/allocation", data=data, headers=HTMX)
+
+
+def test_a_flip_saves_only_that_switch(admin_client, account):
+    # Another Admin switched takeover on after this page was opened: the page still shows it
+    # off, and flipping transfer must not put takeover back.
+    account.agent_can_take_over = True
+    db.session.commit()
+    response = flip(admin_client, "agent_can_transfer", True, auto_allocation=True)
+    assert response.status_code == 200
+    assert switches(account) == {"agent_can_take_over": True, "agent_can_transfer": True,
+                                 "auto_allocation": True, "custom_allocation": False}
+    assert re.search(r'<input [^>]*\bchecked\b[^>]* id="agent_can_take_over"', response.text)
+
+
+def test_flipping_auto_on_while_custom_is_on_names_custom(admin_client, account):
+    account.auto_allocation, account.custom_allocation = False, True
+    db.session.commit()
+    # The page was opened while both were off: it sends Custom off, yet Custom is on.
+    response = flip(admin_client, "auto_allocation", True)
+    assert response.status_code == 422
+    assert "Switch Custom agent allocation off first." in popup_problems(response.text)[0]
+    assert switches(account)["auto_allocation"] is False
+
+
+def test_an_unknown_changed_name_saves_all_four(admin_client, account):
+    assert flip(admin_client, "password_hash", True).status_code == 200
+    assert switches(account)["auto_allocation"] is False
 
 
 def test_both_off_is_allowed(admin_client, account):

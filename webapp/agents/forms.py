@@ -3,7 +3,14 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -126,9 +133,17 @@ class AllocationForm(AppForm):
         description=_l("Your own system picks the agent through the API; we tell it who "
                        "can take the chat."))
 
+    # Which switch was flipped: htmx sends it with each change, and only that one is saved.
+    # Without it ("Save" without JavaScript) all four are.
+    changed = HiddenField()
+
     def __init__(self, account: Account, **kwargs):
         super().__init__(**kwargs)
         self.account = account
+
+    @property
+    def flipped(self) -> str | None:
+        return self.changed.data if self.changed.data in service.SWITCHES else None
 
     @classmethod
     def filled_from(cls, account: Account) -> "AllocationForm":
@@ -137,7 +152,8 @@ class AllocationForm(AppForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        problem = service.allocation_problem(self.account, self.data)
+        problem = service.allocation_problem(
+            self.account, service.requested_switches(self.account, self.data, self.flipped))
         if problem:
             self.form_errors.append(problem)
             return False

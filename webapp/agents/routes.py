@@ -193,7 +193,7 @@ def save_allocation():
     form = AllocationForm(account)
     if form.validate_on_submit():
         try:
-            service.save_allocation(account.id, form.data, current_user)
+            service.save_allocation(account.id, form.data, current_user, only=form.flipped)
         except service.RuleBroken as broken:
             form.form_errors.append(str(broken))
         else:

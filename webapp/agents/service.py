@@ -183,16 +183,27 @@ def allocation_problem(account: Account, values: dict) -> str | None:
              "choose one.")
 
 
-def save_allocation(account_id: int, values: dict, actor: User) -> list[dict]:
-    """Store the four switches; what changed. RuleBroken when Auto and Custom would both
-    be on."""
+def requested_switches(account: Account, values: dict, only: str | None = None) -> dict:
+    """The four switches as a save would leave them: all of `values`, or with `only` (the
+    one switch flipped) just that one, the others as stored."""
+    if only in SWITCHES:
+        return {name: bool(values[name]) if name == only else getattr(account, name)
+                for name in SWITCHES}
+    return {name: bool(values.get(name)) for name in SWITCHES}
+
+
+def save_allocation(account_id: int, values: dict, actor: User,
+                    only: str | None = None) -> list[dict]:
+    """Store the switches (all of them, or `only` the one flipped, so that a page opened
+    before another Admin's change does not put the other switches back); what changed.
+    RuleBroken when Auto and Custom would both be on."""
     with write_transaction():
         account = lock_account(account_id)
-        problem = allocation_problem(account, values)
+        switches = requested_switches(account, values, only)
+        problem = allocation_problem(account, switches)
         if problem:
             raise RuleBroken(problem)
-        return _save_settings(account, {name: bool(values[name]) for name in SWITCHES},
-                              AuditAction.ALLOCATION_CHANGED, actor)
+        return _save_settings(account, switches, AuditAction.ALLOCATION_CHANGED, actor)
 
 
 def _save_settings(account: Account, values: dict, action: AuditAction,
