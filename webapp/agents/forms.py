@@ -97,7 +97,7 @@ class DeleteDivisionForm(AppForm):
 
     move_to = SelectField(_l("Move the members to"), choices=[], validate_choice=False)
 
-    def __init__(self, division: Division, others: list[Division], members: int, **kwargs):
+    def __init__(self, others: list[Division], members: int, **kwargs):
         super().__init__(**kwargs)
         self.members = members
         self.move_to.choices = [SelectChoice("", _l("Choose a division"))] + [

@@ -136,7 +136,7 @@ def delete_context(division: Division, form: DeleteDivisionForm | None = None,
               if other.id != division.id]
     members = service.members_of(division)
     return {"division": division, "members": members, "blocked": not others,
-            "form": form or DeleteDivisionForm(division, others, members.total),
+            "form": form or DeleteDivisionForm(others, members.total),
             "problem": problem or service.delete_problem(others)}
 
 

@@ -132,6 +132,11 @@ def delete_division(division: Division, move_to_id: int | None, actor: User) -> 
     has members and no other division of the account to move them to."""
     with write_transaction():
         lock_account(division.account_id)
+        # A user saved into this division takes a key-share lock on its row (the foreign
+        # key): this waits for any such save still under way, so the members read below
+        # include it, and later ones wait for the delete and are then refused.
+        db.session.execute(select(Division.id).where(Division.id == division.id)
+                           .with_for_update())
         others = [other for other in account_divisions(division.account_id)
                   if other.id != division.id]
         problem = delete_problem(others)
