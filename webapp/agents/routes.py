@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .. import htmx
 from ..auth.access import require_admin
@@ -224,7 +225,8 @@ def agents_page(page: int):
 
     def load(page_ids):
         return list(db.session.scalars(
-            select(User).where(User.id.in_(page_ids)).order_by(User.id.desc())))
+            select(User).where(User.id.in_(page_ids)).order_by(User.id.desc())
+            .options(selectinload(User.division))))  # one query for the page's divisions
 
     return paginate(ids, load, page, AGENTS_PER_PAGE)
 
