@@ -342,3 +342,11 @@ def test_the_activity_log_shows_division_changes_in_words(admin_client):
     assert "Division created" in page.text
     assert "Channels: " in page.text and "Email, Live Chat" in page.text
     assert '<option value="division created" >Division created</option>' in page.text
+
+
+@pytest.mark.parametrize("path", ["/agents/divisions/2147483648",
+                                  "/agents/divisions/99999999999999999999/edit",
+                                  "/agents/divisions/0/delete"])
+def test_ids_no_division_can_have_are_404(admin_client, path):
+    for headers in ({}, HTMX):
+        assert admin_client.get(path, headers=headers).status_code == 404, path

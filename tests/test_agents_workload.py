@@ -177,3 +177,15 @@ def test_other_roles_get_403(client, auth, factory, account, agent, role):
     assert save(client, VALID | {"default_workload": "50"}).status_code == 403
     assert save_own(client, agent, "50").status_code == 403
     assert own_workload(agent) is None
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/agents/workload/agents?page=99999999999999999999", 200),
+    ("/agents/workload/agents?page=-5", 200), ("/agents/workload/agents?page=abc", 200),
+    ("/agents/workload/agents?page=last", 200), ("/agents/workload?page=%00", 200),
+    ("/agents/workload/2147483648", 404), ("/agents/workload/99999999999999999999/edit", 404),
+    ("/agents/workload/0", 404),
+])
+def test_odd_urls(admin_client, agent, path, status):
+    for headers in ({}, HTMX):
+        assert admin_client.get(path, headers=headers).status_code == status, path
