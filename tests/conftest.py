@@ -1,10 +1,13 @@
 """Fixtures: the real app on a temporary SQLite database, clients, and ready-made users."""
 
 import contextvars
+import io
 import os
 import re
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine
 
@@ -105,6 +108,29 @@ def other_app(app):
     for other in made:
         with other.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def app_with_catalogue(other_app, tmp_path):
+    """An app reading Indonesian from a catalogue of just `translations` (msgid: msgstr, or
+    (msgid, plural): msgstr), so a test shows its words in Indonesian whatever the real
+    catalogue holds. Each app has its own catalogue cache (webapp.i18n)."""
+
+    def make(translations: dict):
+        # Indonesian has one plural form, as the real catalogue's header says.
+        catalogue = read_po(io.StringIO('msgid ""\nmsgstr ""\n'
+                                        '"Plural-Forms: nplurals=1; plural=0;\\n"\n'),
+                            locale="id")
+        for msgid, msgstr in translations.items():
+            catalogue.add(msgid, (msgstr,) if isinstance(msgid, tuple) else msgstr)
+        folder = tmp_path / f"catalogue{len(list(tmp_path.glob('catalogue*')))}"
+        compiled = folder / "id" / "LC_MESSAGES" / "messages.mo"
+        compiled.parent.mkdir(parents=True)
+        with compiled.open("wb") as file:
+            write_mo(file, catalogue)
+        return other_app(BABEL_TRANSLATION_DIRECTORIES=str(folder))
+
+    return make
 
 
 @pytest.fixture

@@ -1,17 +1,14 @@
 """Settings → Account Management → Activity: filters by person and action, edits shown as
 "from → to" per field, names linking to users who still exist, times in the reader's zone."""
 
-import io
 import re
 from datetime import datetime
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from sqlalchemy import event, select, text
 
 from tests.conftest import HTMX, PASSWORD, on_postgresql
-from webapp import audit, i18n
+from webapp import audit
 from webapp.activity import log, words
 from webapp.extensions import db
 from webapp.models import AuditAction, AuditEntry, Role, Status, User
@@ -185,33 +182,20 @@ def test_the_command_line_is_a_code_worded_for_the_reader(app, admin_client, acc
 
 
 @pytest.fixture
-def indonesian_app(other_app, tmp_path):
-    """The app reading Indonesian from a catalogue of just the words these tests need, so
-    they run before the real catalogue has them. Flask-Babel caches loaded catalogues for
-    every app of the process: the cache is emptied before and after."""
-    loaded = i18n.babel.domain_instance.cache
-    catalogue = read_po(io.StringIO('msgid ""\nmsgstr ""\n'
-                                    '"Plural-Forms: nplurals=1; plural=0;\\n"\n'), locale="id")
-    for msgid, msgstr in {
-            "Failed login": "Gagal masuk", "User created": "Pengguna dibuat",
-            "User edited": "Pengguna diubah", "Password changed": "Kata sandi diubah",
-            "Wrong password": "Kata sandi salah", "Role %(role)s": "Peran %(role)s",
-            "Agent": "Agen", "Supervisor": "Supervisor", "Active": "Aktif",
-            "Disabled": "Nonaktif", "Status": "Status", "Role": "Peran",
-            "command line": "baris perintah", "none": "kosong", "Last name": "Nama belakang",
-            "Details": "Rincian", "Who": "Siapa",
-            ("%(num)s entry", "%(num)s entries"): "%(num)s entri",
-            "You cannot delete your own account: ask another Admin to do it.":
-                "Anda tidak dapat menghapus akun Anda sendiri: minta Admin lain melakukannya.",
-            }.items():
-        catalogue.add(msgid, (msgstr,) if isinstance(msgid, tuple) else msgstr)
-    compiled = tmp_path / "catalogue" / "id" / "LC_MESSAGES" / "messages.mo"
-    compiled.parent.mkdir(parents=True)
-    with compiled.open("wb") as file:
-        write_mo(file, catalogue)
-    loaded.clear()
-    yield other_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "catalogue"))
-    loaded.clear()
+def indonesian_app(app_with_catalogue):
+    """The app reading Indonesian from a catalogue of just the words these tests need."""
+    return app_with_catalogue({
+        "Failed login": "Gagal masuk", "User created": "Pengguna dibuat",
+        "User edited": "Pengguna diubah", "Password changed": "Kata sandi diubah",
+        "Wrong password": "Kata sandi salah", "Role %(role)s": "Peran %(role)s",
+        "Agent": "Agen", "Supervisor": "Supervisor", "Active": "Aktif",
+        "Disabled": "Nonaktif", "Status": "Status", "Role": "Peran",
+        "command line": "baris perintah", "none": "kosong", "Last name": "Nama belakang",
+        "Details": "Rincian", "Who": "Siapa",
+        ("%(num)s entry", "%(num)s entries"): "%(num)s entri",
+        "You cannot delete your own account: ask another Admin to do it.":
+            "Anda tidak dapat menghapus akun Anda sendiri: minta Admin lain melakukannya.",
+    })
 
 
 def test_one_entry_reads_in_each_readers_language(indonesian_app, app, account, admin, ann):

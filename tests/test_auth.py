@@ -1,50 +1,16 @@
 """Login, logout, `next`, and what anonymous visitors get."""
 
-import io
 import time
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from tests.conftest import HTMX, PASSWORD, Auth
-from webapp import i18n
 from webapp.auth.sessions import IDLE_TIMEOUT_SECONDS
 from webapp.extensions import db
 from webapp.models import Status
 
 ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
 INDONESIAN = {"Accept-Language": "id-ID,id;q=0.9"}
-
-
-@pytest.fixture
-def app_with_catalogue(other_app, tmp_path):
-    """Make the app reading Indonesian from a catalogue of just `translations` (msgid: msgstr,
-    or (msgid, plural): msgstr), so a test sees its words in Indonesian before the real
-    catalogue has them.
-
-    Flask-Babel keeps loaded catalogues by language in one cache for every app of the
-    process (webapp.i18n's one Babel()), so the cache is emptied before and after: this
-    catalogue must not stand in for the real one in later tests.
-    """
-    loaded = i18n.babel.domain_instance.cache
-
-    def make(translations: dict):
-        # Indonesian has one plural form, as the real catalogue's header says.
-        catalogue = read_po(io.StringIO('msgid ""\nmsgstr ""\n'
-                                        '"Plural-Forms: nplurals=1; plural=0;\\n"\n'),
-                            locale="id")
-        for msgid, msgstr in translations.items():
-            catalogue.add(msgid, (msgstr,) if isinstance(msgid, tuple) else msgstr)
-        compiled = tmp_path / "catalogue" / "id" / "LC_MESSAGES" / "messages.mo"
-        compiled.parent.mkdir(parents=True)
-        with compiled.open("wb") as file:
-            write_mo(file, catalogue)
-        loaded.clear()
-        return other_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "catalogue"))
-
-    yield make
-    loaded.clear()
 
 
 def test_login_page_has_the_spec_words(client):

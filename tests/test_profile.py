@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import HTMX, PASSWORD, Auth
-from tests.test_auth import app_with_catalogue  # noqa: F401  (a fixture)
 from webapp.extensions import db
 from webapp.models import AuditAction, AuditEntry, Role, Status, User
 
@@ -117,7 +116,7 @@ def test_the_users_form_rules_apply(ann_client, ann, changes, message):
         "Ann", "ann@example.com", 1, "")
 
 
-def test_the_forms_own_messages_read_in_indonesian(app_with_catalogue, ann):  # noqa: F811
+def test_the_forms_own_messages_read_in_indonesian(app_with_catalogue, ann):
     """WTForms' messages (it has no Indonesian) come from the app's catalogue, as ours do."""
     app = app_with_catalogue({
         "Not a valid choice.": "Pilihan tidak valid.",

@@ -17,8 +17,6 @@ LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
 DEFAULT_LANGUAGE = "en"
 SESSION_KEY = "language"
 
-babel = Babel()
-
 
 def chosen_language() -> str:
     """The language of this request (Flask-Babel's locale selector).
@@ -76,8 +74,9 @@ def vary_on_language(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=chosen_language,
-                   default_translation_directories="translations")
+    # One Babel per app: its catalogue cache is the app's own, so an app reading other
+    # catalogues (BABEL_TRANSLATION_DIRECTORIES) in the same process never shares words.
+    Babel(app, locale_selector=chosen_language, default_translation_directories="translations")
     app.after_request(vary_on_language)
     app.add_template_global(current_language)
     app.add_template_global(LANGUAGES, "languages")

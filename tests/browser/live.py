@@ -7,8 +7,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
+from babel.support import Translations
 from flask import Flask, got_request_exception
 from playwright.sync_api import BrowserContext, Page, expect
 from werkzeug.security import generate_password_hash
@@ -38,6 +40,23 @@ CHROMIUM_ARGS = [
     "--no-default-browser-check",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+CATALOGUES = Path(__file__).resolve().parents[2] / "webapp" / "translations"
+LANGUAGES = ("en", "id")
+
+
+@cache
+def translator(language: str):
+    """The app's own words in `language`, from its compiled catalogue, so a test can find a
+    button by what an Indonesian reader sees: t("Save") → "Simpan";
+    t("Edit %(name)s", name="budi") → "Ubah budi"; a plural names its other form and the count:
+    t("%(n)s user", "%(n)s users", count, n=count)."""
+    catalogue = Translations.load(str(CATALOGUES), [language])
+
+    def t(message: str, plural: str = "", count: int = 1, **values) -> str:
+        text = catalogue.ngettext(message, plural, count) if plural else catalogue.gettext(message)
+        return text % values if values else text
+
+    return t
 
 AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -154,10 +173,11 @@ class Seed:
                 db.session.expunge(user)
             return user
 
-    def demo_account(self, suffix: str | None = None) -> "Demo":
+    def demo_account(self, suffix: str | None = None, language: str = "en") -> "Demo":
         """An account that looks like a real team: the README's screenshots show it.
 
         `suffix` keeps its usernames unique; by default a fresh number, "" on an empty database.
+        Its people read the app in `language` (their saved choice).
         """
         suffix = str(next(self.numbers)) if suffix is None else suffix
         account_id = self.account(f"Nusantara Retail {suffix}".strip(), ("Sales", "Support"))
@@ -180,14 +200,19 @@ class Seed:
             made.append(self.user(
                 account_id, role, username=username, first_name=first, last_name=last,
                 division=division or "General", email=f"{username}@nusantara.example",
-                phone=phone.replace(" ", ""), status=Status(status)))
-        return Demo(admin=made[0], users=made)
+                phone=phone.replace(" ", ""), status=Status(status), language=language))
+        return Demo(admin=made[0], users=made, language=language)
 
 
 @dataclass
 class Demo:
     admin: Person
     users: list[Person]
+    language: str = "en"
+
+    def t(self, message: str, plural: str = "", count: int = 1, **values) -> str:
+        """`message` as this team reads it (see translator)."""
+        return translator(self.language)(message, plural, count, **values)
 
 
 def login(page: Page, person: Person) -> None:

@@ -3,6 +3,8 @@
 Runs the app on a live server against a temporary database filled with a demo team, drives
 Debian's Chromium to each screen as the browser tests do (tests/browser/states.py), and fails
 if the browser reports any console error or Content-Security-Policy violation on the way.
+Then the same for a team that reads the app in Bahasa Indonesia, for the screens where long
+Indonesian words could break the layout, into docs/screenshots/id/.
 
     python -m tests.browser.screenshots [OUTPUT_DIR]
 """
@@ -19,20 +21,25 @@ from .live import CHROMIUM_ARGS, VIEWPORT, Seed, create_live_app, serve, watch
 from .states import ANSWERS_422, STATES
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The users list and its dialogs, the login page and a Profile, in Indonesian.
+INDONESIAN_STATES = ("login", "users", "create-dialog-errors", "popup-error", "edit-row",
+                     "password-dialog", "delete-popup", "row-menu", "profile")
 
 
-def take(output: Path) -> list[Path]:
+def take(output: Path, language: str = "en", states: tuple[str, ...] = tuple(STATES)
+         ) -> list[Path]:
     output.mkdir(parents=True, exist_ok=True)
     saved = []
     with tempfile.TemporaryDirectory() as folder:
         app = create_live_app(Path(folder) / "app.sqlite3")
         server_errors: list[str] = []
         with serve(app, server_errors) as url, sync_playwright() as playwright:
-            demo = Seed(app).demo_account(suffix="")
+            demo = Seed(app).demo_account(suffix="", language=language)
             browser = playwright.chromium.launch(executable_path=chromium_path(),
                                                  args=CHROMIUM_ARGS)
             try:
-                for name, reach in STATES.items():
+                for name in states:
+                    reach = STATES[name]
                     context = browser.new_context(base_url=url, viewport=VIEWPORT,
                                                   locale="en-US")
                     problems = watch(context)
@@ -63,7 +70,8 @@ def main(argv: list[str]) -> int:
               "`sudo apt-get install -y chromium`, or set CHROMIUM_PATH.", file=sys.stderr)
         return 1
     output = Path(argv[0]) if argv else DEFAULT_OUTPUT
-    for path in take(output):
+    saved = take(output) + take(output / "id", "id", INDONESIAN_STATES)
+    for path in saved:
         print(f"saved {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     return 0
 

@@ -7,7 +7,7 @@ Content-Security-Policy does not govern, so the CSP stays on while axe checks th
 import pytest
 from playwright.sync_api import Page, expect
 
-from .live import AXE_SOURCE, Demo, Seed
+from .live import AXE_SOURCE, LANGUAGES, Demo, Seed
 from .states import ANSWERS_422, STATES
 
 pytestmark = pytest.mark.browser
@@ -38,6 +38,12 @@ def demo(live_app) -> Demo:
     return Seed(live_app).demo_account()
 
 
+@pytest.fixture(scope="module", params=LANGUAGES)
+def team(live_app, request) -> Demo:
+    """A demo team that reads the app in each language in turn: axe checks both."""
+    return Seed(live_app).demo_account(language=request.param)
+
+
 def axe_violations(page: Page, source: str) -> list[dict]:
     page.evaluate(source)
     assert page.evaluate("typeof axe.run") == "function", "axe-core did not load"
@@ -45,10 +51,11 @@ def axe_violations(page: Page, source: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("state", list(STATES))
-def test_no_serious_or_critical_violations(page: Page, problems, demo, axe_source, state):
+def test_no_serious_or_critical_violations(page: Page, problems, team, axe_source, state):
     if state in ANSWERS_422:
         problems.allow_status(422, "the form comes back with its errors as 422")
-    STATES[state](page, demo)
+    STATES[state](page, team)
+    expect(page.locator("html")).to_have_attribute("lang", team.language)
     violations = axe_violations(page, axe_source)
     blocking = [violation for violation in violations if violation["impact"] in BLOCKING]
     assert not blocking, "\n".join(

@@ -8,7 +8,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from webapp.models import Role
 
-from .live import Seed, login
+from .live import LANGUAGES, Seed, login, translator
 
 pytestmark = pytest.mark.browser
 
@@ -34,18 +34,25 @@ PEOPLE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def team(live_app):
-    """An account whose Admin has a long name too, with PEOPLE in it: (the Admin, PEOPLE).
-    Made once (emails are unique in the installation); no test here changes it."""
+@pytest.fixture(scope="module", params=LANGUAGES)
+def team(live_app, request):
+    """An account whose Admin has a long name too, with PEOPLE in it: (the Admin, PEOPLE,
+    the team's words, its long email). Made once per language, which the Admin reads the
+    app in; no test here changes it. Indonesian labels are longer than English ones: the
+    layout must hold in both."""
+    language = request.param
     seed = Seed(live_app)
     admin = seed.user(seed.account(divisions=(LONG_DIVISION,)), Role.ADMIN,
-                      first_name="Siti Nurhaliza", last_name="Rahmawati Kusumawardhani")
+                      first_name="Siti Nurhaliza", last_name="Rahmawati Kusumawardhani",
+                      language=language)
+    # Emails are unique in the installation: the second team's get a prefix (long_row finds
+    # the long one either way).
+    prefix = "" if language == LANGUAGES[0] else f"{language}."
     made = [seed.user(admin.account_id, role, username=seed.unique(username[:28]),
-                      first_name=first, last_name=last, email=email, division=division,
-                      phone=phone)
+                      first_name=first, last_name=last, email=prefix + email,
+                      division=division, phone=phone)
             for first, last, username, email, role, division, phone in PEOPLE]
-    return admin, made
+    return admin, made, translator(language), prefix + LONG_EMAIL
 
 
 def open_list(page: Page, admin, viewport: dict) -> None:
@@ -57,7 +64,12 @@ def open_list(page: Page, admin, viewport: dict) -> None:
 
 
 def long_row(page: Page) -> Locator:
-    return page.locator("#user-rows > tr").filter(has_text=LONG_EMAIL)
+    return page.locator("#user-rows > tr").filter(has_text=LONG_EMAIL).first
+
+
+def edit_long_row(page: Page, t, person) -> None:
+    long_row(page).get_by_role("button", name=t("Edit %(username)s", username=person.username)) \
+        .click()
 
 
 def row_actions(page: Page) -> Locator:
@@ -92,11 +104,11 @@ def assert_in_view(page: Page, control: Locator, within: dict | None = None) -> 
 @pytest.mark.parametrize("viewport", LAPTOPS, ids=lambda size: f"{size['width']}")
 @pytest.mark.parametrize("mode", ["display", "edit"])
 def test_every_row_action_is_in_view(page: Page, team, viewport, mode):
-    admin, people = team
+    admin, people, t, long_email = team
     open_list(page, admin, viewport)
     if mode == "edit":
-        long_row(page).get_by_role("button", name=f"Edit {people[0].username}").click()
-        expect(page.locator("#user-rows tr.editing").get_by_role("button", name="Save")) \
+        edit_long_row(page, t, people[0])
+        expect(page.locator("#user-rows tr.editing").get_by_role("button", name=t("Save"))) \
             .to_be_visible()
     assert_no_sideways_scrolling(page)
     table = page.locator(".users-table").bounding_box()
@@ -109,19 +121,19 @@ def test_every_row_action_is_in_view(page: Page, team, viewport, mode):
 
 @pytest.mark.parametrize("viewport", LAPTOPS[:2], ids=lambda size: f"{size['width']}")
 def test_the_row_menu_opens_in_view(page: Page, team, viewport):
-    admin, people = team
+    admin, people, t, long_email = team
     open_list(page, admin, viewport)
     last_row = page.locator("#user-rows > tr").last
     last_row.locator("summary").click()
     for entry in ("Change Password", "View activity"):
-        assert_in_view(page, last_row.get_by_role("link", name=entry))
+        assert_in_view(page, last_row.get_by_role("link", name=t(entry)))
     assert_no_sideways_scrolling(page)
 
 
 @pytest.mark.parametrize("viewport", LAPTOPS[:2], ids=lambda size: f"{size['width']}")
 def test_usernames_and_emails_are_shown_whole(page: Page, team, viewport):
     """Not cut short, not only on hover: each wraps inside its cell, all of it in view."""
-    admin, people = team
+    admin, people, t, long_email = team
     open_list(page, admin, viewport)
     for person in people:
         row = page.locator(f"#user-{person.id}")
@@ -135,7 +147,7 @@ def test_usernames_and_emails_are_shown_whole(page: Page, team, viewport):
 
 
 def test_long_names_are_cut_short_with_the_whole_text_on_hover(page: Page, team):
-    admin, _ = team
+    admin, _, t, long_email = team
     open_list(page, admin, LAPTOPS[0])
     row = long_row(page)
     for text in (LONG_NAME, LONG_DIVISION):
@@ -147,7 +159,7 @@ def test_long_names_are_cut_short_with_the_whole_text_on_hover(page: Page, team)
 
 
 def test_at_phone_width_each_user_is_a_card_with_its_actions(page: Page, team):
-    admin, people = team
+    admin, people, t, long_email = team
     open_list(page, admin, PHONE)
     assert_no_sideways_scrolling(page)
     expect(page.locator(".users-table thead")).to_be_hidden()
@@ -164,19 +176,19 @@ def test_at_phone_width_each_user_is_a_card_with_its_actions(page: Page, team):
                 .all():
             assert_in_view(page, action)
     # Each value says what it is, the long ones wrap instead of being cut.
-    email = long_row(page).get_by_role("cell", name=f"Email {LONG_EMAIL}")
-    assert email.evaluate("cell => getComputedStyle(cell, '::before').content") == '"Email"'
+    email = long_row(page).get_by_role("cell", name=f"{t('Email')} {long_email}")
+    assert email.evaluate("cell => getComputedStyle(cell, '::before').content") == f'"{t("Email")}"'
     assert email.evaluate("cell => cell.scrollWidth <= cell.clientWidth")
 
 
 def test_at_phone_width_a_card_edits_in_place(page: Page, team):
-    admin, people = team
+    admin, people, t, long_email = team
     open_list(page, admin, PHONE)
-    long_row(page).get_by_role("button", name=f"Edit {people[0].username}").click()
+    edit_long_row(page, t, people[0])
     editing = page.locator("#user-rows tr.editing")
     for name in ("Save", "Cancel", "Change Password"):
-        assert_in_view(page, editing.get_by_role("button", name=name))
-    expect(editing.get_by_role("textbox", name="Email")).to_have_value(LONG_EMAIL)
+        assert_in_view(page, editing.get_by_role("button", name=t(name)))
+    expect(editing.get_by_role("textbox", name=t("Email"))).to_have_value(long_email)
     assert_no_sideways_scrolling(page)
 
 
@@ -185,17 +197,17 @@ def test_a_rows_popup_error_reads_like_the_others(page: Page, problems, team):
     cell; it must not inherit that cell's right-aligned, cut-short text. Closing it keeps
     the edit."""
     problems.allow_status(422, "the row comes back with its errors as 422")
-    admin, people = team
+    admin, people, t, long_email = team
     open_list(page, admin, LAPTOPS[1])
-    long_row(page).get_by_role("button", name=f"Edit {people[0].username}").click()
+    edit_long_row(page, t, people[0])
     row = page.locator("#user-rows tr.editing")
-    row.get_by_role("textbox", name="Email").fill("not an email")
-    row.get_by_role("button", name="Save").click()
-    popup = page.get_by_role("dialog", name="Please correct the following")
-    expect(popup.get_by_role("listitem")).to_have_text(["Email is not a valid email address."])
+    row.get_by_role("textbox", name=t("Email")).fill("not an email")
+    row.get_by_role("button", name=t("Save")).click()
+    popup = page.get_by_role("dialog", name=t("Please correct the following"))
+    expect(popup.get_by_role("listitem")).to_have_text([t("Email is not a valid email address.")])
     for part in (popup.get_by_role("heading"), popup.get_by_role("listitem")):
         assert part.evaluate("node => getComputedStyle(node).textAlign") in {"start", "left"}
         assert part.evaluate("node => getComputedStyle(node).whiteSpace") == "normal"
-    popup.get_by_role("button", name="Close").click()
+    popup.get_by_role("button", name=t("Close")).click()
     expect(popup).to_have_count(0)
-    expect(row.get_by_role("textbox", name="Email")).to_have_value("not an email")
+    expect(row.get_by_role("textbox", name=t("Email"))).to_have_value("not an email")
