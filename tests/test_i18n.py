@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from tests.conftest import HTMX, PASSWORD
+from tests.test_users_edit import edit_data
 from webapp.extensions import db
 from webapp.models import Role, Status, User
 
@@ -261,16 +262,26 @@ def indonesian_account(app, factory, account, admin):
     return agent
 
 
+# What each admin screen of the scan answers; the rest answer 200.
+EXPECTED_STATUSES = {
+    "create, all missing": 422, "create, all wrong": 422, "edit, missing": 422,
+    "edit, conflict": 409, "password, wrong": 422, "delete myself": 422,
+    "profile, wrong": 422, "profile password, wrong": 422, "not found": 404,
+    "not found, htmx": 404, "wrong method": 405, "not a form": 415, "create, saved": 201,
+    "delete, done": 204, "password, saved": 204,
+    "division, taken name": 422, "allocation, both on": 422, "workload, out of range": 422,
+}
+
+
 def test_every_admin_screen_reads_in_indonesian(admin_client, indonesian_account):
     budi = indonesian_account
     client = admin_client
     client.post("/language", data={"language": "id", "next": "/settings"})
+    sales = budi.division_id  # Budi is deleted on the way
     # Some history for the Activity log: a failed login, an edit, a password change.
     client.application.test_client().post("/login", data={"username": "budi", "password": "x"})
-    client.post(f"/users/{budi.id}", headers=HTMX, data={
-        "first_name": "Budiman", "last_name": "Santoso", "username": "budi",
-        "email": budi.email, "phone": "", "role": "Agent", "division": budi.division_id,
-        "status": "active", "version": budi.version})
+    assert client.post(f"/users/{budi.id}", headers=HTMX,
+                       data=edit_data(budi, first_name="Budiman")).status_code == 200
     screens = {
         "settings": client.get("/settings"),
         "users": client.get("/users"),
@@ -290,17 +301,16 @@ def test_every_admin_screen_reads_in_indonesian(admin_client, indonesian_account
         "user": client.get(f"/users/{budi.id}"),
         "edit row": client.get(f"/users/{budi.id}/edit", headers=HTMX),
         "edit page": client.get(f"/users/{budi.id}/edit"),
-        "edit, missing": client.post(f"/users/{budi.id}", headers=HTMX, data={
-            "version": 1}),
-        "edit, conflict": client.post(f"/users/{budi.id}", headers=HTMX, data={
-            "first_name": "Budi", "username": "budi", "email": budi.email, "role": "Agent",
-            "division": budi.division_id, "status": "active", "version": 1}),
+        "edit, missing": client.post(f"/users/{budi.id}", headers=HTMX, data=edit_data(
+            budi, first_name="", username="", email="")),
+        "edit, conflict": client.post(f"/users/{budi.id}", headers=HTMX, data=edit_data(
+            budi, first_name="Budi", version="1")),
         "password dialog": client.get(f"/users/{budi.id}/password", headers=HTMX),
         "password page": client.get(f"/users/{budi.id}/password"),
         "password, wrong": client.post(f"/users/{budi.id}/password", headers=HTMX, data={
-            "password": "short", "confirm_password": "different"}),
+            "new_password": "short", "confirm_password": "different"}),
         "password, saved": client.post(f"/users/{budi.id}/password", headers=HTMX, data={
-            "password": PASSWORD + "!", "confirm_password": PASSWORD + "!"}),
+            "new_password": PASSWORD + "!", "confirm_password": PASSWORD + "!"}),
         "delete popup": client.get(f"/users/{budi.id}/delete", headers=HTMX),
         "delete page": client.get(f"/users/{budi.id}/delete"),
         "delete myself": client.post(f"/users/{_admin_id()}/delete", headers=HTMX),
@@ -314,6 +324,24 @@ def test_every_admin_screen_reads_in_indonesian(admin_client, indonesian_account
         "profile password, wrong": client.post("/profile/password", headers=HTMX, data={
             "current_password": "nope", "new_password": "short",
             "confirm_password": "other"}),
+        "divisions": client.get("/agents/divisions"),
+        "new division dialog": client.get("/agents/divisions/new", headers=HTMX),
+        "division, taken name": client.post("/agents/divisions", headers=HTMX,
+                                            data={"name": "penjualan"}),
+        "division edit row": client.get(f"/agents/divisions/{sales}/edit",
+                                        headers=HTMX),
+        "division delete popup": client.get(f"/agents/divisions/{sales}/delete",
+                                            headers=HTMX),
+        "division delete page": client.get(f"/agents/divisions/{sales}/delete"),
+        "allocation": client.get("/agents/allocation"),
+        "allocation, both on": client.post("/agents/allocation", headers=HTMX, data={
+            "auto_allocation": "y", "custom_allocation": "y", "changed": "custom_allocation"}),
+        "workload": client.get("/agents/workload"),
+        "workload, out of range": client.post("/agents/workload", headers=HTMX, data={
+            "default_workload": "0", "idle_minutes": "0", "idle_tries": "99"}),
+        "agent workload row": client.get(f"/agents/workload/{_user_id('sari')}/edit",
+                                         headers=HTMX),
+        "agent workload page": client.get(f"/agents/workload/{_user_id('sari')}"),
         "not found": client.get("/users/999999"),
         "not found, htmx": client.get("/users/999999", headers=HTMX),
         "wrong method": client.delete("/users"),
@@ -322,6 +350,9 @@ def test_every_admin_screen_reads_in_indonesian(admin_client, indonesian_account
     problems = {name: found for name, response in screens.items()
                 if (found := english_left_in(response))}
     assert not problems, _listed(problems)
+    # Each screen is what its name says, not an error page that happens to be translated.
+    statuses = {name: response.status_code for name, response in screens.items()}
+    assert statuses == {name: EXPECTED_STATUSES.get(name, 200) for name in screens}
 
 
 def test_every_screen_of_an_agent_and_a_visitor_reads_in_indonesian(app, client, auth,
@@ -344,6 +375,9 @@ def test_every_screen_of_an_agent_and_a_visitor_reads_in_indonesian(app, client,
     problems = {name: found for name, response in screens.items()
                 if (found := english_left_in(response))}
     assert not problems, _listed(problems)
+    assert {name: response.status_code for name, response in screens.items()} == {
+        "login": 200, "login, missing": 422, "login, wrong": 422, "agent settings": 200,
+        "agent profile": 200, "agent forbidden": 403, "agent forbidden, htmx": 403}
 
 
 def test_the_english_screens_stay_english(admin_client, indonesian_account):
@@ -353,7 +387,11 @@ def test_the_english_screens_stay_english(admin_client, indonesian_account):
 
 
 def _admin_id() -> int:
-    return db.session.scalar(select(User.id).where(User.username == "boss"))
+    return _user_id("boss")
+
+
+def _user_id(username: str) -> int:
+    return db.session.scalar(select(User.id).where(User.username == username))
 
 
 def _listed(problems: dict) -> str:

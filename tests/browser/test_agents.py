@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from webapp.models import Role
 
-from .live import AXE_SOURCE, login
+from .live import AXE_SOURCE, LANGUAGES, login, translator
 from .test_accessibility import BLOCKING, axe_violations
 
 pytestmark = pytest.mark.browser
@@ -164,3 +164,34 @@ def test_workload_default_and_an_agents_own(page: Page, problems, seed):
     expect(toast(page, "Workload of Budi Busy saved")).to_be_visible()
     expect(page.locator(f"#workload-{agent.id}")).to_have_text(re.compile(r"\b12\b"))
     assert_not_reloaded(page)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_agent_management_screen_is_accessible_in_both_languages(page: Page, problems,
+                                                                        seed, language):
+    """axe on each screen and dialog of Agent Management, read in English and in
+    Indonesian (longer words, other names for the same controls)."""
+    problems.allow_status(422, VALIDATION)
+    t = translator(language)
+    admin = seed.user(seed.account(divisions=("Penjualan",)), Role.ADMIN, language=language)
+    seed.user(admin.account_id, Role.AGENT, username=seed.unique("member"))
+    login(page, admin)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    page.get_by_role("link", name=t("Division"), exact=True).click()
+    assert_accessible(page)
+    page.get_by_role("button", name=t("+ Create Division")).click()
+    dialog = page.get_by_role("dialog", name=t("Create Division"))
+    expect(dialog).to_be_visible()
+    assert_accessible(page)
+    dialog.get_by_role("button", name=t("Cancel")).click()
+    expect(dialog).to_be_hidden()
+    general = division_row(page, "General")
+    general.get_by_role("button", name=t("Delete")).click()
+    popup = page.get_by_role("dialog", name=t("Are you sure want to delete this data?"))
+    expect(popup.get_by_label(t("Move the members to"))).to_be_visible()
+    assert_accessible(page)
+    popup.get_by_role("button", name=t("Cancel")).click()
+    for entry in ("Agent Allocation", "Workload"):
+        page.get_by_role("link", name=t(entry), exact=True).click()
+        expect(page.get_by_role("heading", name=t(entry), exact=True)).to_be_visible()
+        assert_accessible(page)
