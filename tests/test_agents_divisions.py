@@ -43,6 +43,20 @@ def test_list_shows_name_channels_and_members_by_role(admin_client, factory, acc
     assert "0 members" in general and "No channels" in general
 
 
+def test_list_names_the_members_first_by_name_then_how_many_more(admin_client, factory,
+                                                                  account, sales):
+    factory.user(account, Role.SUPERVISOR, division=sales, first_name="Rina", last_name="W")
+    for first in ["Joko", "agus", "Maya", "Dewi", "Eko", "Budi", "Citra"]:
+        factory.user(account, Role.AGENT, division=sales, first_name=first, last_name="S")
+    factory.user(account, Role.AGENT, first_name="Zaki", last_name="Other")  # General
+    page = admin_client.get("/agents/divisions", headers=HTMX)
+    row = page.text.split(f'id="division-{sales.id}"')[1].split("</tr>")[0]
+    assert "1 Supervisor: Rina W" in row
+    # The first five by name, ignoring case, then the rest counted.
+    assert "7 Agents: agus S, Budi S, Citra S, Dewi S, Eko S and 2 more" in row
+    assert "Zaki" not in row and "Joko" not in row
+
+
 def test_list_is_a_fragment_for_htmx_and_shows_only_this_account(admin_client, factory):
     factory.division(factory.account("Other"), "Secret Team")
     fragment = admin_client.get("/agents/divisions", headers=HTMX)

@@ -55,10 +55,19 @@ def _changes(before: dict, after: dict) -> list[dict]:
 
 # -- divisions ---------------------------------------------------------------------------------
 
+# A division's list entry names this many Supervisors and Agents at most, then "and N more".
+NAMED_MEMBERS = 5
+
+
 @dataclass(frozen=True)
 class Members:
+    """A division's Supervisors and Agents: how many of each, and the first NAMED_MEMBERS
+    of each by name."""
+
     supervisors: int = 0
     agents: int = 0
+    supervisor_names: tuple[str, ...] = ()
+    agent_names: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
@@ -66,7 +75,8 @@ class Members:
 
 
 def member_counts(account_id: int) -> dict[int, Members]:
-    """How many Supervisors and Agents each division of the account has (one query)."""
+    """Each division's Members: the counts in one query, the names in another that reads at
+    most NAMED_MEMBERS rows per division and role (a window function), however big the team."""
     rows = db.session.execute(
         select(User.division_id, User.role, func.count(User.id))
         .where(User.account_id == account_id, User.division_id.is_not(None),
@@ -75,8 +85,31 @@ def member_counts(account_id: int) -> dict[int, Members]:
     counted: dict[int, dict[Role, int]] = {}
     for division_id, role, count in rows:
         counted.setdefault(division_id, {})[role] = count
-    return {division_id: Members(roles.get(Role.SUPERVISOR, 0), roles.get(Role.AGENT, 0))
+    named = _first_names_by_division(account_id)
+    return {division_id: Members(
+                roles.get(Role.SUPERVISOR, 0), roles.get(Role.AGENT, 0),
+                tuple(named.get((division_id, Role.SUPERVISOR), ())),
+                tuple(named.get((division_id, Role.AGENT), ())))
             for division_id, roles in counted.items()}
+
+
+def _first_names_by_division(account_id: int) -> dict[tuple[int, Role], list[str]]:
+    """The full names of the first NAMED_MEMBERS Supervisors and Agents of each division,
+    by name."""
+    place = func.row_number().over(
+        partition_by=(User.division_id, User.role),
+        order_by=(func.lower(User.first_name), func.lower(User.last_name), User.id),
+    ).label("place")
+    ranked = (select(User.division_id, User.role, User.first_name, User.last_name, place)
+              .where(User.account_id == account_id, User.division_id.is_not(None),
+                     User.role.in_(MEMBER_ROLES))
+              .subquery())
+    named: dict[tuple[int, Role], list[str]] = {}
+    for division_id, role, first, last, _place in db.session.execute(
+            select(ranked).where(ranked.c.place <= NAMED_MEMBERS)
+            .order_by(ranked.c.division_id, ranked.c.role, ranked.c.place)):
+        named.setdefault((division_id, Role(role)), []).append(f"{first} {last}".strip())
+    return named
 
 
 def members_of(division: Division) -> Members:
@@ -260,3 +293,13 @@ def set_agent_workload(user: User, max_chats: int | None, actor: User) -> None:
                          "field": "workload", "old": "" if old is None else str(old),
                          "new": "" if max_chats is None else str(max_chats)}])
         db.session.flush()
+
+
+def workload_of(user: User) -> tuple[int, bool]:
+    """The most chats the user holds at once, and whether it is their own Workload (else
+    their account's default)."""
+    own = db.session.get(AgentWorkload, user.id)
+    if own is not None:
+        return own.max_chats, True
+    return db.session.scalar(select(Account.default_workload)
+                             .where(Account.id == user.account_id)), False
