@@ -501,3 +501,23 @@ def test_long_values_carry_their_whole_text_in_a_title(admin_client, factory, ac
     assert ('title="Raden Ajeng Kartini Setyaningrum-Wijayakusuma">'
             'Raden Ajeng Kartini Setyaningrum-Wijayakusuma</td>') in row
     assert f'title="{long_email}">{long_email}</td>' in row
+
+
+def test_a_listed_row_reads_as_the_row_of_one_user(admin_client, admin, factory, account):
+    """The list renders its rows from plain columns (listing.ListedUser) with their words
+    translated once a page; a single row (after an edit, on Cancel) from the User itself.
+    Both must give the same markup, the admin's own row and a row without a division too."""
+    others = [factory.user(account, Role.SUPERVISOR, username="zed", first_name="Zed",
+                           last_name="<b>&amp;</b>", email="zed@x.io", phone="+628123"),
+              factory.user(account, Role.ADMIN, username="ida", first_name="Ida")]
+    rows_read = set()
+    for language in ("en", "id"):
+        headers = HTMX | {"Accept-Language": language}
+        fragment = admin_client.get("/users", headers=headers).text
+        rows_read.add(re.search(rf'<tr id="user-{admin.id}">.*?</tr>', fragment, re.S)[0])
+        for user in [admin, *others]:
+            listed = re.search(rf'<tr id="user-{user.id}">.*?</tr>', fragment, re.S)[0]
+            alone = admin_client.get(f"/users/{user.id}", headers=headers).text.strip()
+            assert listed == alone, (language, user.username)
+    assert len(rows_read) == 2  # the words are the reader's: English, then Indonesian
+    assert 'title="Zed &lt;b&gt;&amp;amp;&lt;/b&gt;"' in fragment
