@@ -47,6 +47,9 @@ def test_pages_vary_on_accept_language_for_caches(client):
     page = client.get("/login", headers=INDONESIAN)
     assert "Accept-Language" in page.headers["Vary"]
     assert "Cookie" in page.headers["Vary"]  # the session may hold the choice
+    assert page.headers["Content-Language"] == "id"
+    assert client.get("/login", headers=ENGLISH).headers["Content-Language"] == "en"
+    assert client.get("/no-such-page", headers=INDONESIAN).headers["Content-Language"] == "id"
 
 
 def test_a_visitor_chooses_on_the_login_page_for_the_session(client):

@@ -67,9 +67,12 @@ def format_local_date(value) -> str:
 
 def vary_on_language(response: Response) -> Response:
     """A page's words depend on Accept-Language (and on the session cookie, which Flask
-    already declares when the session is read): shared caches must keep them apart."""
+    already declares when the session is read): shared caches must keep them apart. A page
+    says which language it is in (Content-Language), as its <html lang> does."""
     if request.endpoint != "static":
         response.vary.add("Accept-Language")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Language", current_language())
     return response
 
 
