@@ -374,13 +374,23 @@ def test_every_screen_of_an_agent_and_a_visitor_reads_in_indonesian(app, client,
         "agent profile": client.get("/profile"),
         "agent forbidden": client.get("/users"),
         "agent forbidden, htmx": client.get("/users", headers=HTMX),
+        "presence, away": client.post("/presence", data={"presence": "away"}, headers=HTMX),
+        "presence, wrong": client.post("/presence", data={"presence": "x"}, headers=HTMX),
+        "presence, poll": client.post("/presence/seen", data={"presence": "online"},
+                                      headers=HTMX),
+        "agent profile, away": client.get("/profile"),
     }
+    # Without JavaScript: the page it goes back to, with the flashed message.
+    client.post("/presence", data={"presence": "online", "next": "/profile"})
+    screens["presence, without javascript"] = client.get("/profile")
     problems = {name: found for name, response in screens.items()
                 if (found := english_left_in(response))}
     assert not problems, _listed(problems)
     assert {name: response.status_code for name, response in screens.items()} == {
         "login": 200, "login, missing": 422, "login, wrong": 422, "agent settings": 200,
-        "agent profile": 200, "agent forbidden": 403, "agent forbidden, htmx": 403}
+        "agent profile": 200, "agent forbidden": 403, "agent forbidden, htmx": 403,
+        "presence, away": 200, "presence, wrong": 422, "presence, poll": 200,
+        "agent profile, away": 200, "presence, without javascript": 200}
 
 
 def test_the_english_screens_stay_english(admin_client, indonesian_account):

@@ -43,7 +43,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # sessions end by their token, see User.get_id
 
-    from . import activity, agents, auth, commands, demo, health, language, profile, settings, users
+    from . import (
+        activity,
+        agents,
+        auth,
+        commands,
+        demo,
+        health,
+        language,
+        presence,
+        profile,
+        settings,
+        users,
+    )
     from .auth import access, sessions  # noqa: F401  (access registers the user loader)
 
     sessions.init_app(app)
@@ -54,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(activity.bp)
     app.register_blueprint(agents.bp)
     app.register_blueprint(profile.bp)
+    app.register_blueprint(presence.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(language.bp)
     errors.init_app(app)

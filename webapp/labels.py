@@ -1,11 +1,11 @@
-"""What people read for the codes the database stores: roles and statuses, in the reader's
-language. Stored as codes (webapp.models), shown through these everywhere: the users list and
-its filters, forms, the header, the Profile and the Activity log."""
+"""What people read for the codes the database stores: roles, statuses and presence, in the
+reader's language. Stored as codes (webapp.models), shown through these everywhere: the users
+list and its filters, forms, the header, the Profile and the Activity log."""
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from .models import Role, Status
+from .models import Presence, Role, Status
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Admin"),
@@ -15,6 +15,12 @@ ROLE_LABELS = {
 STATUS_LABELS = {
     Status.ACTIVE: _l("Active"),
     Status.DISABLED: _l("Disabled"),
+}
+
+PRESENCE_LABELS = {
+    Presence.ONLINE: _l("Online"),
+    Presence.AWAY: _l("Away"),
+    Presence.OFFLINE: _l("Offline"),
 }
 
 
@@ -28,7 +34,14 @@ def status_label(status: Status | str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
 
+def presence_label(presence: Presence | str) -> str:
+    """A presence as the reader calls it; an unknown code as it is."""
+    return str(PRESENCE_LABELS.get(presence, presence))
+
+
 def init_app(app: Flask) -> None:
-    """Templates write `user.role|role_label` and `user.status|status_label`."""
+    """Templates write `user.role|role_label`, `user.status|status_label` and
+    `presence|presence_label`."""
     app.add_template_filter(role_label)
     app.add_template_filter(status_label)
+    app.add_template_filter(presence_label)

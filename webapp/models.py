@@ -33,6 +33,15 @@ class Status(StrEnum):
     DISABLED = "disabled"
 
 
+class Presence(StrEnum):
+    """Whether an Agent or Supervisor takes chats now (SPEC §6), set by themselves. What
+    others read is webapp.presence.service.shown_presence: it lapses to Offline."""
+
+    ONLINE = "online"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
 def code_column(enum: type[StrEnum], length: int) -> Enum:
     """A StrEnum kept as its value in a plain VARCHAR and loaded back as the enum, so code
     compares with members rather than strings; an unknown value is refused on flush."""
@@ -133,6 +142,14 @@ class User(UserMixin, db.Model):
     time_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
     # The language the user chose to read the app in ("en", "id"); "" follows the browser.
     language: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    # Presence as last set (never read alone: webapp.presence.service.shown_presence counts
+    # it Offline once `presence_seen_at`, refreshed while a page of the app is open, is older
+    # than two minutes, and for a disabled user). Bookkeeping, changed through
+    # `update_quietly`: never an edit conflict.
+    presence: Mapped[Presence] = mapped_column(code_column(Presence, 16),
+                                               default=Presence.OFFLINE,
+                                               server_default=Presence.OFFLINE.value)
+    presence_seen_at: Mapped[datetime | None]
     # Bumped on every ORM UPDATE; an edit that started from an older version is a conflict.
     # Bookkeeping (sessions, throttling) changes through `update_quietly` and leaves it alone.
     version: Mapped[int] = mapped_column(default=1)
@@ -151,6 +168,8 @@ class User(UserMixin, db.Model):
         # The status filter, and the list sorted by name, username or email: an index per
         # order, each ending in id, so that a page of any order is an index walk.
         Index("ix_users_account_status_newest", "account_id", "status", "id"),
+        # The presence filter: the few Online or Away among many users, newest first.
+        Index("ix_users_account_presence_newest", "account_id", "presence", "id"),
         Index("ix_users_account_name", "account_id", text("lower(first_name)"),
               text("lower(last_name)"), "id"),
         Index("ix_users_account_username", "account_id", text("lower(username)"), "id"),

@@ -13,7 +13,7 @@ from .. import audit, passwords
 from ..database import write_transaction
 from ..extensions import db
 from ..identity import username_key
-from ..models import AttemptOutcome, AuditAction, User, new_session_token
+from ..models import AttemptOutcome, AuditAction, Presence, User, new_session_token
 from . import throttle
 from .throttle import Verdict
 
@@ -192,7 +192,8 @@ def unknown_name(username: str) -> str:
 
 
 def log_out(user: User) -> None:
-    """End this user's sessions everywhere: every copy of the login cookie stops working."""
+    """End this user's sessions everywhere: every copy of the login cookie stops working.
+    An Agent or Supervisor who logs out takes no more chats: Offline (SPEC §6)."""
     with write_transaction():
-        user.update_quietly(session_token=new_session_token())
+        user.update_quietly(session_token=new_session_token(), presence=Presence.OFFLINE)
         audit.record(AuditAction.LOGOUT, account_id=user.account_id, actor=user, target=user)

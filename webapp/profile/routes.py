@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import htmx
+from ..agents import service as agents_service
 from ..auth import sessions
+from ..presence import service as presence_service
 from ..users import service as users_service
 from ..users.forms import ChangePasswordForm
 from . import bp, service
@@ -46,7 +48,17 @@ def render_profile(fragment: str, status: int = 200, **context):
     forms = {"form": ProfileForm.filled_from(user),
              "password_form": ChangePasswordForm(user, user, formdata=None)}
     return htmx.render("profile/index.html", fragment, status, user=user,
-                       **(forms | context))
+                       **(forms | agent_facts(user) | context))
+
+
+def agent_facts(user) -> dict:
+    """What an Agent or Supervisor reads about their work: their presence and Workload
+    (nothing for an Admin, who takes no chats)."""
+    if not presence_service.can_set_presence(user):
+        return {}
+    workload, own = agents_service.workload_of(user)
+    return {"presence": presence_service.presence_of(user.id), "workload": workload,
+            "own_workload": own}
 
 
 @bp.post("")

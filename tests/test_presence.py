@@ -1,0 +1,274 @@
+"""Presence (SPEC §6): Agents and Supervisors set Online, Away or Offline from the header;
+logging out sets Offline; presence set in the browser lapses to Offline two minutes after
+the last open page stopped polling; a disabled user is Offline; it never bumps the user's
+version; Admins see it in the users list. Times are given, never waited for."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.conftest import HTMX, Auth
+from tests.test_users_edit import save as save_edit
+from webapp.database import write_transaction
+from webapp.extensions import db
+from webapp.models import AgentWorkload, AuditEntry, Presence, Role, Status, User, utcnow
+from webapp.presence import service
+from webapp.presence.service import LAPSE, REFRESH_AFTER
+
+
+@pytest.fixture
+def agent(factory, account, admin):
+    return factory.user(account, Role.AGENT, username="ann", first_name="Ann",
+                        last_name="Lee")
+
+
+@pytest.fixture
+def agent_client(app, agent):
+    client = app.test_client()
+    Auth(client).login(username="ann")
+    return client
+
+
+def stored(user: User) -> tuple[Presence, object, int]:
+    db.session.expire_all()
+    row = db.session.get(User, user.id)
+    return row.presence, row.presence_seen_at, row.version
+
+
+def seen(user: User, ago: timedelta) -> None:
+    """The user's last open page spoke `ago`."""
+    with write_transaction():
+        db.session.execute(update(User).where(User.id == user.id)
+                           .values(presence_seen_at=utcnow() - ago))
+
+
+def set_to(client, presence: str, htmx=True, **extra):
+    return client.post("/presence", data={"presence": presence, **extra},
+                       headers=HTMX if htmx else {})
+
+
+def selected(html: str) -> str:
+    return re.search(r'<option value="(\w+)" selected>', html).group(1)
+
+
+# -- The rule, with given times --------------------------------------------------------------
+
+def test_a_new_user_is_offline(agent):
+    assert stored(agent)[0] is Presence.OFFLINE and stored(agent)[1] is None
+    assert service.presence_of(agent.id) is Presence.OFFLINE
+
+
+@pytest.mark.parametrize("presence", [Presence.ONLINE, Presence.AWAY])
+def test_presence_lapses_two_minutes_after_the_last_sign(agent, presence):
+    start = utcnow()
+    service.set_presence(agent, presence, now=start)
+    assert service.presence_of(agent.id, start) is presence
+    assert service.presence_of(agent.id, start + LAPSE - timedelta(seconds=1)) is presence
+    assert service.presence_of(agent.id, start + LAPSE) is presence
+    assert service.presence_of(agent.id, start + LAPSE + timedelta(seconds=1)) \
+        is Presence.OFFLINE
+
+
+def test_an_open_page_keeps_it_and_a_lapsed_one_does_not_revive_it(agent):
+    start = utcnow()
+    service.set_presence(agent, Presence.ONLINE, now=start)
+    # Within REFRESH_AFTER of the last sign: nothing written.
+    service.still_here(agent.id, start + REFRESH_AFTER)
+    assert stored(agent)[1] == start
+    later = start + timedelta(seconds=90)
+    assert service.still_here(agent.id, later) is Presence.ONLINE
+    assert stored(agent)[1] == later
+    assert service.presence_of(agent.id, later + LAPSE) is Presence.ONLINE
+    # The laptop closed: past the lapse, a page that wakes up finds its agent Offline, and
+    # it stays so until they choose again.
+    woke = later + LAPSE + timedelta(minutes=30)
+    assert service.still_here(agent.id, woke) is Presence.OFFLINE
+    assert stored(agent)[1] == later
+    assert service.presence_of(agent.id, woke + timedelta(seconds=1)) is Presence.OFFLINE
+
+
+def test_a_disabled_user_and_an_admin_are_always_offline(agent, admin):
+    now = utcnow()
+    service.set_presence(agent, Presence.ONLINE, now=now)
+    with write_transaction():
+        db.session.execute(update(User).values(presence=Presence.ONLINE,
+                                               presence_seen_at=now))
+    assert service.presence_of(admin.id, now) is Presence.OFFLINE
+    with write_transaction():
+        db.session.execute(update(User).where(User.id == agent.id)
+                           .values(status=Status.DISABLED))
+    assert service.presence_of(agent.id, now) is Presence.OFFLINE
+
+
+def test_the_filter_and_the_column_agree_in_every_case(factory, account, admin):
+    """shown_as (the users list's filter, written for the index) says what shown_presence
+    (the column, the header, the Profile) says, for every mix of stored facts."""
+    now = utcnow()
+    cases = [(presence, status, role, seen_at)
+             for presence in Presence for status in Status
+             for role in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+             for seen_at in (None, now, now - LAPSE, now - LAPSE - timedelta(seconds=1),
+                             now + timedelta(seconds=5))]
+    for number, (presence, status, role, seen_at) in enumerate(cases):
+        factory.user(account, role, username=f"case{number}", status=status,
+                     presence=presence, presence_seen_at=seen_at)
+    column = dict(db.session.execute(select(User.id, service.shown_presence(now))).all())
+    for presence in Presence:
+        filtered = set(db.session.scalars(select(User.id).where(
+            service.shown_as(presence, now))))
+        assert filtered == {user_id for user_id, shown in column.items()
+                            if shown is presence}, presence
+    assert set(column.values()) == set(Presence)  # each value really occurs
+    assert all(isinstance(shown, Presence) for shown in column.values())
+
+
+# -- Setting it -------------------------------------------------------------------------------
+
+def test_the_header_offers_the_control_to_agents_and_supervisors(agent_client, factory,
+                                                                 account, app):
+    page = agent_client.get("/profile")
+    control = re.search(r'<form id="presence".*?</form>', page.text, re.S).group(0)
+    assert selected(control) == "offline"
+    assert 'hx-post="/presence"' in control and 'hx-post="/presence/seen"' in control
+    assert "every 40s" in control
+    assert '<label for="presence-choice"' in control and "<noscript>" in control
+    factory.user(account, Role.SUPERVISOR, username="sue")
+    supervisor = app.test_client()
+    Auth(supervisor).login(username="sue")
+    assert 'id="presence"' in supervisor.get("/settings").text
+
+
+def test_admins_have_no_presence_to_set(admin_client):
+    assert 'id="presence"' not in admin_client.get("/users").text
+    assert admin_client.post("/presence", data={"presence": "online"}).status_code == 403
+    assert admin_client.post("/presence/seen", headers=HTMX).status_code == 403
+    assert admin_client.get("/presence").status_code == 403
+
+
+def test_visitors_are_sent_to_log_in(client):
+    assert client.post("/presence", data={"presence": "online"}).status_code == 302
+    answer = client.post("/presence/seen", headers=HTMX)
+    assert answer.status_code == 401 and "HX-Redirect" in answer.headers
+
+
+def test_going_online_is_saved_at_once(agent_client, agent):
+    version = agent.version
+    before = utcnow()
+    response = set_to(agent_client, "online")
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<form id="presence"')
+    assert selected(response.text) == "online"
+    assert json.loads(response.headers["HX-Trigger"])["toast"]["message"] == \
+        "You are Online now."
+    presence, seen_at, new_version = stored(agent)
+    assert presence is Presence.ONLINE and seen_at >= before
+    assert new_version == version  # bookkeeping: no edit conflict for anyone
+    assert service.presence_of(agent.id) is Presence.ONLINE
+    assert selected(agent_client.get("/profile").text) == "online"
+
+
+def test_without_javascript_it_is_a_plain_form(agent_client, agent):
+    response = set_to(agent_client, "away", htmx=False, next="/profile?x=1")
+    assert response.status_code == 302 and response.headers["Location"] == "/profile?x=1"
+    assert stored(agent)[0] is Presence.AWAY
+    assert "You are Away now." in agent_client.get("/profile").text
+    off_site = set_to(agent_client, "online", htmx=False, next="https://evil.example/")
+    assert off_site.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("value", ["", "busy", "ONLINE", "online\x00", "offline "])
+def test_a_value_that_is_no_presence_changes_nothing(agent_client, agent, value):
+    response = set_to(agent_client, value)
+    assert response.status_code == 422
+    assert json.loads(response.headers["HX-Trigger"])["toast"]["level"] == "error"
+    assert selected(response.text) == "offline"
+    plain = set_to(agent_client, value, htmx=False, next="/profile")
+    assert plain.status_code == 302
+    assert stored(agent)[0] is Presence.OFFLINE
+
+
+def test_presence_changes_are_not_in_the_activity_log(agent_client):
+    entries = db.session.scalar(select(db.func.count(AuditEntry.id)))
+    set_to(agent_client, "online")
+    set_to(agent_client, "away")
+    assert db.session.scalar(select(db.func.count(AuditEntry.id))) == entries
+
+
+def test_an_admins_open_edit_is_no_conflict_after_a_presence_change(admin_client,
+                                                                     agent_client, agent):
+    form_version = agent.version
+    set_to(agent_client, "online")
+    agent_client.post("/presence/seen", headers=HTMX)
+    response = save_edit(admin_client, agent, first_name="Annie", version=str(form_version))
+    assert response.status_code == 200
+    assert stored(agent)[0] is Presence.ONLINE
+
+
+# -- The poll ----------------------------------------------------------------------------------
+
+def test_the_poll_answers_204_while_the_page_shows_the_truth(agent_client, agent):
+    set_to(agent_client, "online")
+    seen(agent, timedelta(seconds=60))
+    response = agent_client.post("/presence/seen", data={"presence": "online"}, headers=HTMX)
+    assert response.status_code == 204
+    assert utcnow() - stored(agent)[1] < timedelta(seconds=30)  # kept alive
+
+
+def test_the_poll_brings_a_change_made_elsewhere(agent_client, agent):
+    set_to(agent_client, "away")
+    response = agent_client.post("/presence/seen", data={"presence": "online"}, headers=HTMX)
+    assert response.status_code == 200 and selected(response.text) == "away"
+
+
+def test_the_poll_of_a_lapsed_page_shows_offline(agent_client, agent):
+    set_to(agent_client, "online")
+    seen(agent, LAPSE + timedelta(seconds=5))
+    response = agent_client.post("/presence/seen", data={"presence": "online"}, headers=HTMX)
+    assert response.status_code == 200 and selected(response.text) == "offline"
+    assert service.presence_of(agent.id) is Presence.OFFLINE
+    assert selected(agent_client.get("/profile").text) == "offline"
+
+
+# -- Logging out, disabling ---------------------------------------------------------------------
+
+def test_logging_out_sets_offline(agent_client, agent):
+    set_to(agent_client, "online")
+    version = stored(agent)[2]
+    agent_client.post("/logout")
+    presence, _, new_version = stored(agent)
+    assert presence is Presence.OFFLINE and new_version == version
+    assert service.presence_of(agent.id) is Presence.OFFLINE
+
+
+def test_a_disabled_agent_reads_as_offline(admin_client, agent_client, agent):
+    set_to(agent_client, "online")
+    assert save_edit(admin_client, agent, status="disabled").status_code == 200
+    assert service.presence_of(agent.id) is Presence.OFFLINE
+
+
+# -- The Profile ---------------------------------------------------------------------------------
+
+def profile_facts(client) -> str:
+    page = client.get("/profile")
+    return re.search(r'<dl class="profile-facts">(.*?)</dl>', page.text, re.S).group(1)
+
+
+def test_the_profile_shows_presence_division_and_workload(agent_client, agent, account):
+    facts = profile_facts(agent_client)
+    assert "<dd>General</dd>" in facts
+    assert re.search(r"<dt>Presence</dt><dd><span[^>]*>Offline</span></dd>", facts)
+    assert "5 chats at a time (the account's default)" in facts
+    set_to(agent_client, "away")
+    db.session.add(AgentWorkload(user_id=agent.id, max_chats=1))
+    db.session.commit()
+    facts = profile_facts(agent_client)
+    assert re.search(r"<dt>Presence</dt><dd><span[^>]*>Away</span></dd>", facts)
+    assert "1 chat at a time" in facts and "default" not in facts
+
+
+def test_an_admins_profile_has_no_presence_or_workload(admin_client):
+    facts = profile_facts(admin_client)
+    assert "Presence" not in facts and "Workload" not in facts
