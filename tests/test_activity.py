@@ -458,3 +458,18 @@ def test_times_show_in_the_readers_zone_and_keep_the_utc_instant(app, admin_clie
     html = admin_client.get("/activity").text
     assert "When (Asia/Jakarta)" in html
     assert '<time datetime="2026-01-31T20:05:09Z">Feb 1, 2026, 3:05\u202fAM</time>' in html
+
+
+def test_values_read_as_words_only_where_they_are_codes(app, admin_client, account, admin,
+                                                         ann):
+    """"on"/"off" are the switches' values, and also a username someone may pick; numbers of
+    the Workload fields are written for the reader's language."""
+    record(app, AuditAction.USER_EDITED, account, admin, ann, changes=[
+        {"field": "username", "old": "on", "new": "off"}])
+    record(app, AuditAction.WORKLOAD_CHANGED, account, admin, changes=[
+        {"field": "idle_rule_on", "old": "off", "new": "on"},
+        {"field": "idle_minutes", "old": "15", "new": "1440"}])
+    html = admin_client.get("/activity").text
+    assert "Username: on → off" in html
+    assert "Idle rule: Off → On" in html
+    assert "Idle period (minutes): 15 → 1,440" in html

@@ -236,7 +236,7 @@ def test_a_division_with_members_says_how_many_and_asks_where_to(admin_client, f
     assert ">Sales</option>" not in dialog.text
     refused = admin_client.post(f"/agents/divisions/{sales.id}/delete", headers=HTMX)
     assert refused.status_code == 422
-    assert "Move the members to field is required" in refused.text
+    assert "Choose the division to move the members to." in refused.text
     assert division_named(account, "Sales") is not None
 
 

@@ -139,3 +139,15 @@ def test_logged_in_visitor_skips_the_login_page(client, auth, admin):
 def test_root_leads_to_settings(client, auth, admin):
     auth.login()
     assert client.get("/").headers["Location"] == "/settings"
+
+
+def test_logout_leaves_the_login_page_in_the_users_saved_language(app, client, auth, admin):
+    """Switched in another browser: this session's copy of the choice is older than the
+    saved one, and the saved one wins, on the way out too."""
+    auth.login()
+    other_browser = app.test_client()
+    other_browser.post("/login", data={"username": "boss", "password": PASSWORD})
+    other_browser.post("/language", data={"language": "id", "next": "/profile"})
+    auth.logout()
+    page = client.get("/login", headers=ENGLISH)
+    assert '<html lang="id">' in page.text

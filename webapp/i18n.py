@@ -15,6 +15,8 @@ from flask_babel import Babel, get_locale
 # Codes and each language's own name for itself, as the switcher shows it.
 LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
 DEFAULT_LANGUAGE = "en"
+# Indonesian's code before 1989, which older Java and Android still send ("in-ID").
+OLD_CODES = {"in": "id"}
 SESSION_KEY = "language"
 
 
@@ -33,7 +35,9 @@ def chosen_language() -> str:
         return saved
     if session.get(SESSION_KEY) in LANGUAGES:
         return session[SESSION_KEY]
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+    best = request.accept_languages.best_match([*LANGUAGES, *OLD_CODES],
+                                               default=DEFAULT_LANGUAGE)
+    return OLD_CODES.get(best, best)
 
 
 def current_language() -> str:

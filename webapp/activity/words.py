@@ -54,8 +54,13 @@ FIELD_LABELS = {
     "idle_tries": _l("Tries"),
     "workload": _l("Workload"),
 }
-# The switches' values as the agents' service logs them ("on"/"off").
+# The switches' values as the agents' service logs them ("on"/"off"): only for the switches,
+# since "off" is also a username or a name someone may choose.
+SWITCH_FIELDS = {"agent_can_take_over", "agent_can_transfer", "auto_allocation",
+                 "custom_allocation", "idle_rule_on"}
 SWITCH_VALUES = {"on": _l("On"), "off": _l("Off")}
+# Fields whose values are numbers, written as the reader's language writes them (1.440).
+NUMBER_FIELDS = {"default_workload", "idle_minutes", "idle_tries", "workload"}
 # Why a login failed, one sentence each (an address's refusal has its numbers: details()).
 REASONS = {
     Reason.WRONG_PASSWORD: _l("Wrong password"),
@@ -91,8 +96,10 @@ def value_text(field: str, value: str) -> str:
         return status_label(value)
     if field == "channels":
         return ", ".join(channel_label(code) for code in value.split(", ") if code)
-    if value in SWITCH_VALUES:
+    if field in SWITCH_FIELDS and value in SWITCH_VALUES:
         return str(SWITCH_VALUES[value])
+    if field in NUMBER_FIELDS and value.isdigit():
+        return format_number(int(value))
     return value
 
 

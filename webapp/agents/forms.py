@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
 from ..forms import AppForm, Required, required_message, strip
+from ..i18n import format_number
 from ..models import Account, Division
 from . import service
 from .channels import CHANNEL_LABELS
@@ -44,7 +45,8 @@ class WholeNumber:
             field.missing = True
             raise StopValidation(required_message(field))
         if field.data is None or not self.low <= field.data <= self.high:
-            raise StopValidation(str(self.message) % {"low": self.low, "high": self.high})
+            raise StopValidation(str(self.message) % {"low": format_number(self.low),
+                                                      "high": format_number(self.high)})
 
 
 def number_input(low: int, high: int) -> dict:
@@ -108,7 +110,9 @@ class DeleteDivisionForm(AppForm):
         if field.data and field.data not in known:
             raise ValidationError(_("Division is not one of this account's divisions."))
         if not field.data and self.members:
-            self.mark_missing(field)
+            # Missing, but its label is no noun for "… field is required": its own words.
+            field.missing = True
+            field.errors.append(_("Choose the division to move the members to."))
 
     @property
     def move_to_id(self) -> int | None:

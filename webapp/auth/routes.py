@@ -42,9 +42,11 @@ def login():
 @login_required
 def logout():
     """End this user's sessions everywhere and go back to the login page."""
-    service.log_out(current_user._get_current_object())
+    user = current_user._get_current_object()
+    # Their saved choice first: the session's copy is older if they switched elsewhere.
+    language = user.language or session.get(i18n.SESSION_KEY, "")
+    service.log_out(user)
     logout_user()
-    language = session.get(i18n.SESSION_KEY, "")
     session.clear()
     i18n.remember_for_session(language)  # the login page stays in the language it was read in
     flash(_("You have been logged out."), "success")
