@@ -196,7 +196,8 @@ def test_the_compiled_catalogue_is_up_to_date():
 
 
 # English words that no Indonesian screen should show. Words both languages use (Admin,
-# Supervisor, Status, Email, Online) are not here, nor any data (names, the "General" division).
+# Supervisor, Status, Email, Filter, Chat) are not here, nor any data (names, the "General"
+# division).
 ENGLISH_WORDS = re.compile(r"\b(?:" + "|".join([
     "the", "and", "your", "you", "is", "are", "of", "to", "with", "for", "this", "has", "was",
     "not", "or", "at", "in", "on", "by", "no", "all", "any",
@@ -207,7 +208,9 @@ ENGLISH_WORDS = re.compile(r"\b(?:" + "|".join([
     "Created", "Actions?", "Failed", "edited", "deleted", "created", "changed", "Agent",
     "Choose", "Confirm", "New", "Current", "Details", "When", "Who", "What", "Address",
     "Nothing", "Not", "Busy", "Sorry", "Please", "Try", "again", "Back", "Home", "Account",
-    "Management", "Filter", "Everyone", "None", "none", "Yes", "Wrong", "Unknown", "Locked",
+    "Management", "Everyone", "None", "none", "Yes", "Wrong", "Unknown", "Locked",
+    "Workload", "Channels", "Members?", "members?", "Allocation", "Default", "Tries", "Idle",
+    "idle", "Off", "Move", "Divisions",
 ]) + r")\b")
 
 
