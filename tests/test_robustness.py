@@ -10,6 +10,7 @@ import stat
 import time
 
 import pytest
+from babel.support import Translations
 from flask import request, url_for
 from sqlalchemy import select, text
 
@@ -19,6 +20,8 @@ from webapp import create_app
 from webapp.auth.sessions import IDLE_TIMEOUT_SECONDS
 from webapp.extensions import db
 from webapp.models import AuditEntry, Role
+
+CATALOGUES = os.path.join(os.path.dirname(__file__), "..", "webapp", "translations")
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
                     "X-Frame-Options")
@@ -94,6 +97,28 @@ def test_a_database_that_is_down_is_a_503_for_a_logged_in_user(other_app, admin,
     assert_our_error(response, 503, "try again")
     assert response.headers["Retry-After"] == "2"
     assert_our_error(client.post("/logout", headers=headers), 503, "try again")
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_with_the_database_down_the_error_is_in_the_users_language(other_app, admin,
+                                                                  tmp_path, headers):
+    """The language is chosen without the database: the user's choice, kept in the session
+    when they made it, still holds when the database is what failed."""
+    working = other_app().test_client()
+    logged_in_cookie(working)
+    working.post("/language", data={"language": "id", "next": "/users"})
+    cookie = working.get_cookie("session").value
+    down_app = other_app(
+        SQLALCHEMY_DATABASE_URI=down_database_urls(tmp_path)["sqlite-missing-directory"])
+    client = down_app.test_client()
+    client.set_cookie("session", cookie)
+    busy = Translations.load(str(CATALOGUES), ["id"]).gettext(
+        "The server is busy. Please try again in a moment.")
+    assert busy != "The server is busy. Please try again in a moment."
+    response = client.get("/users", headers=headers | {"Accept-Language": "en"})
+    assert_our_error(response, 503, busy)
+    if not headers:
+        assert '<html lang="id">' in response.text
 
 
 @sqlite_only

@@ -7,7 +7,7 @@ Flask's context processors (Flask-Login's loads the user from the database) and 
 that do not depend on the request's host.
 """
 
-from flask import Flask, current_app, g, make_response, request
+from flask import Flask, current_app, make_response, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import htmx
-from .extensions import db, login_manager
+from .extensions import db
 
 # Lazy: each page and toast says these in its reader's language (webapp.i18n chooses it
 # from the session and the browser, never from the database).
@@ -141,13 +141,10 @@ def forget_the_transaction() -> None:
 
 
 def choose_the_language_first() -> None:
-    """Settle the page's language before the rollback, which expires the logged-in user:
-    reading their saved language afterwards would ask the database, which may be what failed.
-    If even that cannot be read, the page is in the session's language (a copy of theirs)."""
-    try:
-        get_locale()
-    except SQLAlchemyError:
-        g._login_user = login_manager.anonymous_user()  # Flask-Login's place for the user
+    """Settle the page's language before the rollback, which expires the logged-in user: their
+    saved language is then no longer loaded, and the choice (which never reads the database,
+    see webapp.i18n) would fall back to the session's copy."""
+    get_locale()
 
 
 def init_app(app: Flask) -> None:

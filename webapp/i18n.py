@@ -30,7 +30,8 @@ def chosen_language() -> str:
     if not has_request_context():
         return DEFAULT_LANGUAGE
     user = g.get("_login_user")  # Flask-Login's user for this request, if loaded
-    saved = getattr(user, "language", "")
+    # What is loaded only: an expired attribute would be read from the database.
+    saved = vars(user).get("language", "") if user is not None else ""
     if saved in LANGUAGES:
         return saved
     if session.get(SESSION_KEY) in LANGUAGES:
