@@ -294,6 +294,8 @@ def test_every_admin_screen_reads_in_indonesian(admin_client, indonesian_account
         "users, nothing found": client.get("/users?q=tidakada"),
         "users, filtered": client.get("/users?role=Agent&status=disabled&sort=-name"),
         "users fragment": client.get("/users?q=bu", headers=HTMX),
+        "users, by presence": client.get("/users?presence=offline"),
+        "users presence poll": client.get(f"/users/presence?ids={budi.id}", headers=HTMX),
         "new user": client.get("/users/new"),
         "new user dialog": client.get("/users/new", headers=HTMX),
         "create, all missing": client.post("/users", data={}, headers=HTMX),

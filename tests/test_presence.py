@@ -272,3 +272,100 @@ def test_the_profile_shows_presence_division_and_workload(agent_client, agent, a
 def test_an_admins_profile_has_no_presence_or_workload(admin_client):
     facts = profile_facts(admin_client)
     assert "Presence" not in facts and "Workload" not in facts
+
+
+# -- The users list (Admins) ---------------------------------------------------------------------
+
+def presence_cell(html: str, user: User) -> str:
+    row = re.search(rf'<tr id="user-{user.id}".*?</tr>', html, re.S).group(0)
+    return re.search(r'<td class="pr (\w+)"[^>]*>([^<]*)</td>', row).groups()
+
+
+@pytest.fixture
+def team(factory, account, agent):
+    """Ann Online, Sue Away, Otto Online but silent for three minutes (lapsed), Dan Online
+    but disabled, and the Admin."""
+    sue = factory.user(account, Role.SUPERVISOR, username="sue")
+    otto = factory.user(account, Role.AGENT, username="otto")
+    dan = factory.user(account, Role.AGENT, username="dan", status=Status.DISABLED)
+    now = utcnow()
+    for user, presence, ago in [(agent, Presence.ONLINE, 10), (sue, Presence.AWAY, 100),
+                                (otto, Presence.ONLINE, 180), (dan, Presence.ONLINE, 10)]:
+        service.set_presence(user, presence, now=now - timedelta(seconds=ago))
+    return {"ann": agent, "sue": sue, "otto": otto, "dan": dan}
+
+
+def test_admins_see_presence_as_a_column(admin_client, team, admin):
+    page = admin_client.get("/users")
+    assert '<th scope="col" class="col-presence">Presence</th>' in page.text
+    assert presence_cell(page.text, team["ann"]) == ("online", "Online")
+    assert presence_cell(page.text, team["sue"]) == ("away", "Away")
+    assert presence_cell(page.text, team["otto"]) == ("offline", "Offline")  # lapsed
+    assert presence_cell(page.text, team["dan"]) == ("offline", "Offline")  # disabled
+    assert presence_cell(page.text, admin) == ("offline", "Offline")
+    # A single row, and a row being edited, read it the same way.
+    one = admin_client.get(f"/users/{team['otto'].id}", headers=HTMX).text
+    assert presence_cell(one, team["otto"]) == ("offline", "Offline")
+    editing = admin_client.get(f"/users/{team['ann'].id}/edit", headers=HTMX).text
+    assert presence_cell(editing, team["ann"]) == ("online", "Online")
+
+
+@pytest.mark.parametrize("presence, expected", [
+    ("online", {"ann"}), ("away", {"sue"}), ("offline", {"otto", "dan", "boss"}),
+])
+def test_the_presence_filter_counts_a_lapsed_presence_as_offline(admin_client, team,
+                                                                 presence, expected):
+    page = admin_client.get(f"/users?presence={presence}")
+    assert page.status_code == 200
+    shown = set(re.findall(r'<td data-label="Username" title="(\w+)"', page.text))
+    assert shown == expected
+    assert f'<option value="{presence}" selected>' in page.text
+    # With a search and the other filters too.
+    searched = admin_client.get(f"/users?presence={presence}&q=otto&role=Agent",
+                                headers=HTMX)
+    assert set(re.findall(r'<td data-label="Username" title="(\w+)"', searched.text)) == \
+        expected & {"otto"}
+
+
+def test_an_unknown_presence_filter_is_all(admin_client, team):
+    page = admin_client.get("/users?presence=busy", headers=HTMX)
+    assert page.status_code == 200
+    assert len(re.findall(r'<td class="pr ', page.text)) == 5
+    assert page.headers["HX-Push-Url"] == "/users"
+
+
+def test_the_list_polls_its_rows_presence(admin_client, team, admin):
+    page = admin_client.get("/users?presence=online")
+    poll = re.search(r'<div hidden hx-get="(/users/presence\?ids=[^"]+)"[^>]*'
+                     r'hx-trigger="every 15s" hx-swap="none"', page.text)
+    assert poll and poll.group(1) == f"/users/presence?ids={team['ann'].id}"
+    ids = ",".join(str(user.id) for user in team.values())
+    # Sue's page closes: the poll finds her Offline.
+    seen(team["sue"], LAPSE + timedelta(seconds=1))
+    answer = admin_client.get(f"/users/presence?ids={ids}", headers=HTMX)
+    assert answer.status_code == 200
+    cells = re.findall(r'<template><td class="pr (\w+)" data-label="Presence" '
+                       r'hx-swap-oob="outerHTML:#user-(\d+)>.pr">(\w+)</td></template>',
+                       answer.text)
+    assert {(int(user_id), presence) for presence, user_id, _ in cells} == {
+        (team["ann"].id, "online"), (team["sue"].id, "offline"),
+        (team["otto"].id, "offline"), (team["dan"].id, "offline")}
+
+
+def test_the_poll_reads_only_the_admins_own_account(admin_client, factory, team):
+    other = factory.account("Other")
+    stranger = factory.user(other, Role.AGENT, username="stranger")
+    answer = admin_client.get(f"/users/presence?ids={stranger.id}", headers=HTMX)
+    assert answer.status_code == 200 and "user-" not in answer.text
+
+
+@pytest.mark.parametrize("ids", ["", "abc", "1,,x,-3", "9" * 5000, "٣", "0,99999999999",
+                                 ",".join(["1"] * 10000)])
+def test_the_poll_takes_any_ids_without_failing(admin_client, team, ids):
+    answer = admin_client.get("/users/presence", query_string={"ids": ids}, headers=HTMX)
+    assert answer.status_code == 200
+
+
+def test_the_poll_is_for_admins_and_htmx(admin_client, agent_client):
+    assert admin_client.get("/users/presence?ids=1").status_code == 302
+    assert agent_client.get("/users/presence?ids=1", headers=HTMX).status_code == 403

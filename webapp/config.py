@@ -57,6 +57,8 @@ class Config:
     # every response.
     SESSION_REFRESH_EACH_REQUEST = False
     USERS_PER_PAGE = 25
+    # How often an open users list asks for its rows' presence (webapp.users.routes).
+    USERS_PRESENCE_POLL_SECONDS = 15
     # The largest request body read (413 beyond it, before anything is read or parsed).
     # Every form here is a few kilobytes, so 1 MiB is plenty; a later upload such as a CSV
     # import can raise it for its own route with request.max_content_length.

@@ -26,6 +26,7 @@ def presence_control() -> dict:
     """The header asks `my_presence()` only for a user who has one to set."""
     return {"can_set_presence": service.can_set_presence,
             "my_presence": lambda: service.presence_of(current_user.id),
+            "presence_of": service.presence_of,
             "presence_labels": PRESENCE_LABELS,
             "presence_poll_seconds": service.POLL_SECONDS}
 

@@ -1,5 +1,5 @@
-"""Finding users: search, the role and status filters, sorting, and paging through an
-account's users; and the list's state in its URL."""
+"""Finding users: search, the role, status and presence filters, sorting, and paging through
+an account's users; and the list's state in its URL."""
 
 import re
 from collections.abc import Mapping
@@ -16,8 +16,9 @@ from ..extensions import db
 from ..forms import clean_text
 from ..i18n import current_language
 from ..identity import ascii_digits
-from ..models import Division, Role, Status, User
+from ..models import LARGEST_ID, Division, Presence, Role, Status, User, utcnow
 from ..paging import Page, count_up_to, page_argument, paginate, requested_page
+from ..presence.service import shown_as, shown_presence
 from ..timezones import reader_zone
 
 PHONE_LIKE_QUERY = re.compile(r"[+0-9\s()-]+")
@@ -86,27 +87,31 @@ NEWEST_FIRST = Sort("created", True)
 
 @dataclass(frozen=True)
 class ListState:
-    """What the users list shows, as its URL says: `?q=&role=&status=&sort=&page=`."""
+    """What the users list shows, as its URL says:
+    `?q=&role=&status=&presence=&sort=&page=`."""
 
     query: str = ""
     role: str = ""
     status: str = ""
     sort: Sort = NEWEST_FIRST
     page: int = 1
+    presence: str = ""
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> "ListState":
         """The state a URL's arguments ask for; a filter value that means nothing is "all"."""
         role, status = args.get("role", ""), args.get("status", "")
+        presence = args.get("presence", "")
         return cls(query=clean_text(args.get("q", ""))[:LONGEST_QUERY],
                    role=role if role in set(Role) else "",
                    status=status if status in set(Status) else "",
                    sort=Sort.parse(args.get("sort")),
-                   page=requested_page(args.get("page")))
+                   page=requested_page(args.get("page")),
+                   presence=presence if presence in set(Presence) else "")
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.query or self.role or self.status)
+        return bool(self.query or self.role or self.status or self.presence)
 
     def url_arguments(self, **changes) -> dict:
         """The URL arguments of this state with `changes`, in one spelling: each argument at
@@ -116,6 +121,7 @@ class ListState:
             "q": state.query,
             "role": state.role,
             "status": state.status,
+            "presence": state.presence,
             "sort": state.sort.token if state.sort != NEWEST_FIRST else "",
             "page": page_argument(state.page),
         }
@@ -146,13 +152,13 @@ def search_filter(query: str):
 
 
 def matching_ids(account_id: int, query: str = "", role: str = "", status: str = "",
-                 sort: Sort = NEWEST_FIRST) -> Select:
+                 sort: Sort = NEWEST_FIRST, presence: str = "") -> Select:
     """Ids of the account's users that match the search and the filters, in `sort` order."""
-    return _matches(account_id, query, role, status, sort)[0]
+    return _matches(account_id, query, role, status, sort, presence)[0]
 
 
 def _matches(account_id: int, query: str, role: str, status: str,
-             sort: Sort) -> tuple[Select, Select]:
+             sort: Sort, presence: str = "") -> tuple[Select, Select]:
     """(the matching ids in `sort` order, the same ids in an order cheap to count).
 
     search_filter's rules decide what matches; an index finds the candidates (see
@@ -168,25 +174,37 @@ def _matches(account_id: int, query: str, role: str, status: str,
         ids = ids.where(User.role == role)
     if status in set(Status):
         ids = ids.where(User.status == status)
+    if presence in set(Presence):
+        # As everyone reads it: a stale Online is Offline here too (webapp.presence).
+        ids = ids.where(shown_as(Presence(presence)))
     if not query.strip():
         # Counting needs no order, and without one a filter's own index can answer it.
         return ids.order_by(*sort.order_by()), ids
     terms = search_terms(query)
     dialect = db.session.get_bind().dialect.name
     walked = _newest_first(ids, account_id, query, terms, dialect,
-                           filtered=role in set(Role) or status in set(Status))
+                           filtered=bool({role, status, presence} - {""}))
     if walked is not None and sort == NEWEST_FIRST:
         return walked, walked
     found = ids.where(search_filter(query))
     if dialect == "postgresql" and not any(map(search_index.in_grams, terms)):
         return found.order_by(*sort.order_by()), found  # pg_trgm serves the LIKE itself
     indexed = [search_index.candidates(account_id, term, dialect) for term in terms]
-    if None in indexed or any(count_up_to(each, FEW) > FEW for each in indexed):
+    if None in indexed:
+        return found.order_by(*sort.order_by()), found
+    # Where the indexes find exactly the matches, the LIKE is left out of what they lead:
+    # PostgreSQL, told of a LIKE, expects it to find almost nobody and reads every user.
+    exact = all(search_index.finds_exactly(term, dialect) for term in terms)
+    checked = ids if exact else found
+    if any(count_up_to(each, FEW) > FEW for each in indexed):
+        if walked is None and exact:  # counted through the indexes, not the LIKE
+            walked = checked.where(User.id.in_(union(*(each.order_by(None)
+                                                       for each in indexed))))
         return found.order_by(*sort.order_by()), found if walked is None else walked
     # Each at most FEW, so the LIMIT drops none; it keeps each index walk in its own order,
     # which is what keeps SQLite reading the index first.
     limited = [select(each.limit(FEW + 1).subquery().c.id) for each in indexed]
-    few = found.where(User.id.in_(union(*limited) if len(limited) > 1 else limited[0]))
+    few = checked.where(User.id.in_(union(*limited) if len(limited) > 1 else limited[0]))
     return _sorted(few, sort), few
 
 
@@ -246,6 +264,7 @@ class ListedUser:
     created_at: datetime
     created_title: str
     created_date: str
+    shown_presence: Presence
 
     @property
     def full_name(self) -> str:
@@ -263,18 +282,19 @@ LISTED_COLUMNS = (User.id, User.first_name, User.last_name, User.username, User.
 def users_with_ids(ids: Select, sort: Sort = NEWEST_FIRST) -> list[ListedUser]:
     """The users whose ids `ids` selects (one page), in `sort` order, with their divisions."""
     rows = db.session.execute(
-        select(*LISTED_COLUMNS).outerjoin(Division, Division.id == User.division_id)
+        select(*LISTED_COLUMNS, shown_presence(utcnow()))
+        .outerjoin(Division, Division.id == User.division_id)
         .where(User.id.in_(ids)).order_by(*sort.order_by())).all()
     zone, language = reader_zone(), current_language()
     listed = []
     for (user_id, first, last, username, email, phone, role, status, division,
-         created_at) in rows:
+         created_at, presence) in rows:
         local = created_at.replace(tzinfo=UTC).astimezone(zone)
         listed.append(ListedUser(
             user_id, first, last, username, email, phone, role, status,
             ListedDivision(division) if division is not None else None, created_at,
             _date_and_time(local.date(), local.hour, local.minute, language),
-            _date(local.date(), language)))
+            _date(local.date(), language), presence))
     return listed
 
 
@@ -302,13 +322,33 @@ def _date_and_time(day: date, hour: int, minute: int, language: str) -> str:
 
 
 def list_users(account_id: int, query: str = "", role: str = "", page: int = 1,
-               per_page: int = 25, status: str = "", sort: Sort = NEWEST_FIRST) -> Page:
+               per_page: int = 25, status: str = "", sort: Sort = NEWEST_FIRST,
+               presence: str = "") -> Page:
     """One page of the account's users matching the search and filters, in `sort` order."""
-    ids, counted = _matches(account_id, query, role, status, sort)
+    ids, counted = _matches(account_id, query, role, status, sort, presence)
     return paginate(ids, partial(users_with_ids, sort=sort), page, per_page, counted)
 
 
 def list_page(account_id: int, state: ListState, per_page: int) -> Page:
     """The page of users that a list state shows."""
     return list_users(account_id, state.query, state.role, state.page, per_page,
-                      state.status, state.sort)
+                      state.status, state.sort, state.presence)
+
+
+def ids_from(args: Mapping[str, str], most: int = 100) -> list[int]:
+    """The user ids a URL lists (`ids=3,2,1`): at most `most` of them; anything that is no
+    id is left out."""
+    ids = []
+    for part in args.get("ids", "").split(",")[:most]:
+        part = part.strip()
+        if part.isascii() and part.isdigit() and len(part) <= 10 and 0 < int(part) <= LARGEST_ID:
+            ids.append(int(part))
+    return ids
+
+
+def presences(account_id: int, user_ids: list[int]) -> list[tuple[int, Presence]]:
+    """These users' presence as everyone reads it (the list's poll), by id; ids of other
+    accounts' users are left out."""
+    return list(db.session.execute(
+        select(User.id, shown_presence(utcnow()))
+        .where(User.account_id == account_id, User.id.in_(user_ids)).order_by(User.id)))

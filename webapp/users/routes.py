@@ -6,7 +6,7 @@ htmx request (see webapp.htmx).
 
 from dataclasses import replace
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +43,16 @@ def index():
     if htmx.is_partial_request() and request.full_path.rstrip("?") != shown_url:
         response.headers["HX-Push-Url"] = shown_url
     return response
+
+
+@bp.get("/presence")
+def presences():
+    """The list's poll: the presence of the users it shows (`?ids=3,2,1`), as cells swapped
+    in place. A plain request goes to the list itself."""
+    if not htmx.is_partial_request():
+        return redirect(url_for("users.index"))
+    shown = listing.presences(current_user.account_id, listing.ids_from(request.args))
+    return render_template("users/_presence_cells.html", presences=shown)
 
 
 @bp.get("/new")
