@@ -294,6 +294,13 @@ def narrow_to_gram(ids: Select, account_id: int, gram: str, dialect_name: str) -
             .order_by(users_grams.c.user_id.desc()))
 
 
+def finds_exactly(term: str, dialect_name: str) -> bool:
+    """True when `candidates` finds exactly the users holding `term`, no LIKE needed: the
+    grams always, the LIKE itself on PostgreSQL; FTS5's trigrams are left to the LIKE."""
+    return in_grams(term) or (dialect_name == "postgresql"
+                              and len(term) >= SHORTEST_INDEXED_QUERY)
+
+
 def candidates(account_id: int, term: str, dialect_name: str) -> Select | None:
     """Ids of the account's users holding `term`, or some more, found through an index and
     in its order; None when no index can find this term.
