@@ -10,13 +10,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from tests.conftest import HTMX, Auth
+from tests.conftest import HTMX, Auth, on_postgresql
+from tests.test_search_index import explain
 from tests.test_users_edit import save as save_edit
 from webapp.database import write_transaction
 from webapp.extensions import db
 from webapp.models import AgentWorkload, AuditEntry, Presence, Role, Status, User, utcnow
 from webapp.presence import service
 from webapp.presence.service import LAPSE, REFRESH_AFTER
+from webapp.users import listing
 
 
 @pytest.fixture
@@ -369,3 +371,10 @@ def test_the_poll_takes_any_ids_without_failing(admin_client, team, ids):
 def test_the_poll_is_for_admins_and_htmx(admin_client, agent_client):
     assert admin_client.get("/users/presence?ids=1").status_code == 302
     assert agent_client.get("/users/presence?ids=1", headers=HTMX).status_code == 403
+
+
+@pytest.mark.skipif(on_postgresql(), reason="SQLite's query plans")
+@pytest.mark.parametrize("presence", ["online", "away"])
+def test_the_few_online_or_away_are_found_through_their_index(account, team, presence):
+    plan = explain(listing.matching_ids(account.id, presence=presence).limit(25))
+    assert any("ix_users_account_presence_newest" in step for step in plan), plan

@@ -168,8 +168,9 @@ class User(UserMixin, db.Model):
         # The status filter, and the list sorted by name, username or email: an index per
         # order, each ending in id, so that a page of any order is an index walk.
         Index("ix_users_account_status_newest", "account_id", "status", "id"),
-        # The presence filter: the few Online or Away among many users, newest first.
-        Index("ix_users_account_presence_newest", "account_id", "presence", "id"),
+        # The presence filter: the few Online or Away among many users, newest first (status
+        # too, as Online means active: SQLite then prefers it to the status index).
+        Index("ix_users_account_presence_newest", "account_id", "presence", "status", "id"),
         Index("ix_users_account_name", "account_id", text("lower(first_name)"),
               text("lower(last_name)"), "id"),
         Index("ix_users_account_username", "account_id", text("lower(username)"), "id"),

@@ -20,7 +20,7 @@ def upgrade():
                                      server_default='offline'))
     op.add_column('users', sa.Column('presence_seen_at', sa.DateTime(), nullable=True))
     op.create_index('ix_users_account_presence_newest', 'users',
-                    ['account_id', 'presence', 'id'])
+                    ['account_id', 'presence', 'status', 'id'])
 
 
 def downgrade():
