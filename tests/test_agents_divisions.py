@@ -1,11 +1,15 @@
 """Agent Management → Division: list, create, rename and channels in place, delete (moving
 the members in the same step); names unique per account ignoring case."""
 
+import threading
+import time
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import HTMX
+from tests.test_data_safety import new_user_form, query_live
 from tests.test_users_create import invalid_fields, popup_problems
 from webapp.extensions import db
 from webapp.models import AuditAction, AuditEntry, Division, Role
@@ -364,3 +368,47 @@ def test_the_activity_log_shows_division_changes_in_words(admin_client):
 def test_ids_no_division_can_have_are_404(admin_client, path):
     for headers in ({}, HTMX):
         assert admin_client.get(path, headers=headers).status_code == 404, path
+
+
+def test_a_user_saved_into_a_division_being_deleted_gets_a_form_error(server, root):
+    """The form finds the division; an Admin's delete of it commits before the save writes.
+    The save checks again inside its write transaction (waiting for the delete): a 422 that
+    says so, not a foreign-key error (a 500). Both databases: the delete holds SQLite's write
+    lock, or PostgreSQL's row lock."""
+    created = root.request("POST", "/agents/divisions", {"name": "Doomed"},
+                           headers={"HX-Request": "true", "X-CSRFToken": root.csrf_token})
+    assert created.status == 201, created.text[:300]
+    doomed = query_live(server, "SELECT id FROM divisions WHERE name = 'Doomed'")[0][0]
+    engine = create_engine(server.env["DATABASE_URL"])
+    replies = []
+    try:
+        with engine.connect() as deleting:
+            deleting.execute(text("DELETE FROM divisions WHERE id = :id"), {"id": doomed})
+            saving = threading.Thread(target=lambda: replies.append(root.request(
+                "POST", "/users", new_user_form(doomed, "late.user"),
+                headers={"HX-Request": "true", "X-CSRFToken": root.csrf_token})))
+            saving.start()
+            time.sleep(1)  # let the save pass its form and wait for the lock (up to 5 s)
+            deleting.commit()
+        saving.join()
+    finally:
+        engine.dispose()
+    assert replies[0].status == 422, replies[0].text[:300]
+    assert "Division is not one of this account&#39;s divisions." in replies[0].text
+    assert query_live(server, "SELECT count(*) FROM users WHERE username = 'late.user'") == [(0,)]
+
+
+def test_an_edit_into_a_division_deleted_meanwhile_is_refused_not_a_crash(app, factory,
+                                                                          account, admin):
+    """The same check in the edit's write transaction (the race itself is shown above)."""
+    from webapp.users import service as users_service
+
+    gone = factory.division(account, "Gone")
+    agent = factory.user(account, Role.AGENT)
+    gone_id = gone.id
+    db.session.delete(gone)
+    db.session.commit()
+    with pytest.raises(users_service.RuleBroken, match="not one of this account"):
+        users_service.update_user(agent, {"division_id": gone_id}, admin, agent.version)
+    db.session.rollback()
+    assert db.session.get(type(agent), agent.id).division_id != gone_id

@@ -1,10 +1,14 @@
 """Agent Management → Workload: the account's default (1–100, 5 for a new account), each
 agent's own Workload, and the idle rule; none of them touches the user's row."""
 
-import pytest
-from sqlalchemy import select
+import threading
+import time
 
-from tests.conftest import HTMX
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from tests.conftest import HTMX, on_postgresql
+from tests.test_data_safety import create_over_http, query_live
 from tests.test_users_create import popup_problems
 from webapp.extensions import db
 from webapp.models import Account, AgentWorkload, AuditAction, AuditEntry, Role
@@ -75,6 +79,10 @@ def test_saving_the_default_and_the_idle_rule(admin_client, account):
     ("idle_minutes", "1441", "Idle period must be a whole number of minutes from 1 to 1,440."),
     ("idle_tries", "11", "Tries must be a whole number from 1 to 10."),
     ("idle_tries", "\x00", "Tries must be a whole number from 1 to 10."),
+    # int() takes these; a person typing them meant something else.
+    ("default_workload", "1_0", "Workload must be a whole number from 1 to 100."),
+    ("default_workload", "\u0663", "Workload must be a whole number from 1 to 100."),
+    ("default_workload", "\uff15", "Workload must be a whole number from 1 to 100."),
     ("idle_tries", "", "Tries field is required"),
 ])
 def test_bad_values_are_422_with_the_reason(admin_client, account, field, value, message):
@@ -189,3 +197,35 @@ def test_other_roles_get_403(client, auth, factory, account, agent, role):
 def test_odd_urls(admin_client, agent, path, status):
     for headers in ({}, HTMX):
         assert admin_client.get(path, headers=headers).status_code == status, path
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="SQLite runs one write transaction at a "
+                    "time: the save simply waits for the other to end")
+def test_a_first_own_workload_saved_while_another_is_being_saved_waits_for_it(server, root):
+    """Another save of the agent's first own Workload holds the account (as the service
+    does) and has inserted the row, not committed yet. This save must wait for it and then
+    update that row; without the account lock it found no row, inserted one too, and
+    failed on the primary key once the other committed (a 500)."""
+    agent_id = create_over_http(server, root, "busy.agent")
+    account_id = query_live(server, "SELECT account_id FROM users WHERE id = :id",
+                            id=agent_id)[0][0]
+    engine = create_engine(server.env["DATABASE_URL"])
+    replies = []
+    try:
+        with engine.connect() as other_save:
+            other_save.execute(text("SELECT id FROM accounts WHERE id = :id FOR NO KEY UPDATE"),
+                               {"id": account_id})
+            other_save.execute(text("INSERT INTO agent_workloads (user_id, max_chats) "
+                                    "VALUES (:id, 7)"), {"id": agent_id})
+            saving = threading.Thread(target=lambda: replies.append(root.request(
+                "POST", f"/agents/workload/{agent_id}", {f"workload-{agent_id}-max_chats": "9"},
+                headers={"HX-Request": "true", "X-CSRFToken": root.csrf_token})))
+            saving.start()
+            time.sleep(1)  # let the save reach the lock (it waits up to lock_timeout, 5 s)
+            other_save.commit()
+        saving.join()
+    finally:
+        engine.dispose()
+    assert replies[0].status == 200, replies[0].text[:300]
+    assert query_live(server, "SELECT max_chats FROM agent_workloads WHERE user_id = :id",
+                      id=agent_id) == [(9,)]

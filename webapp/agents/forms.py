@@ -44,7 +44,9 @@ class WholeNumber:
                 raise StopValidation()
             field.missing = True
             raise StopValidation(required_message(field))
-        if field.data is None or not self.low <= field.data <= self.high:
+        # ASCII digits only: int() would also take "1_0", "٣" and "５".
+        if (field.data is None or not typed.isascii() or not typed.isdigit()
+                or not self.low <= field.data <= self.high):
             raise StopValidation(str(self.message) % {"low": format_number(self.low),
                                                       "high": format_number(self.high)})
 

@@ -278,6 +278,8 @@ def set_agent_workload(user: User, max_chats: int | None, actor: User) -> None:
     """Give the user their own Workload, or (None) let them follow the account's default.
     A row of its own (AgentWorkload): the user's row and its version stay as they are."""
     with write_transaction():
+        # Two Admins giving an agent their first own Workload at once would both insert.
+        lock_account(user.account_id)
         before = db.session.get(AgentWorkload, user.id)
         old = before.max_chats if before else None
         if old == max_chats:

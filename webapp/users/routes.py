@@ -70,6 +70,8 @@ def create():
         try:
             user = service.create_user(current_user.account_id, form.user_fields(),
                                        form.password.data, current_user)
+        except service.RuleBroken as broken:  # the division was deleted meanwhile
+            form.division.errors.append(str(broken))
         except IntegrityError as error:
             if not form.explain_integrity_error(error):
                 raise

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from .. import audit, passwords
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Account, AuditAction, Role, Status, User, new_session_token
+from ..models import Account, AuditAction, Division, Role, Status, User, new_session_token
 
 
 class RuleBroken(Exception):
@@ -94,6 +94,7 @@ def create_user(account_id: int, fields: dict, password: str, actor: User | None
 def add_user(account_id: int, fields: dict, password_hash: str, actor: User | None) -> User:
     """Add a user with an already hashed password, inside the caller's write transaction."""
     with write_transaction():
+        _hold_division(account_id, fields.get("division_id"))
         user = User(account_id=account_id, status=Status.ACTIVE, password_hash=password_hash,
                     **fields)
         db.session.add(user)
@@ -109,6 +110,7 @@ def update_user(user: User, fields: dict, actor: User, expected_version: int) ->
     with write_transaction():
         if user.version != expected_version:
             raise EditConflict
+        _hold_division(user.account_id, fields.get("division_id"))
         role, status = fields.get("role", user.role), fields.get("status", user.status)
         if (user.role, user.status) != (role, status):
             _lock_account(user.account_id)
@@ -118,6 +120,19 @@ def update_user(user: User, fields: dict, actor: User, expected_version: int) ->
         changes = apply_edit(user, fields)
         audit.record(AuditAction.USER_EDITED, account_id=user.account_id, actor=actor,
                      target=user, changes=changes)
+
+
+def _hold_division(account_id: int, division_id: int | None) -> None:
+    """The division a save puts the user in, checked again inside the write transaction and
+    locked against its delete until the transaction ends: the form found it, but an Admin may
+    have deleted it since (RuleBroken then, not a foreign-key error)."""
+    if division_id is None:
+        return
+    held = db.session.scalar(
+        select(Division.id).where(Division.id == division_id, Division.account_id == account_id)
+        .with_for_update(key_share=True))
+    if held is None:
+        raise RuleBroken(_("Division is not one of this account's divisions."))
 
 
 def apply_edit(user: User, fields: dict) -> list[dict]:
