@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 
 from .. import audit
 from ..database import write_transaction
@@ -74,36 +74,42 @@ class Members:
         return self.supervisors + self.agents
 
 
-def member_counts(account_id: int) -> dict[int, Members]:
-    """Each division's Members: the counts in one query, the names in another that reads at
-    most NAMED_MEMBERS rows per division and role (a window function), however big the team."""
+def member_counts(account_id: int, division_id: int | None = None) -> dict[int, Members]:
+    """Each division's Members (only `division_id`'s when given): the counts in one query, the
+    names in another that reads at most NAMED_MEMBERS rows per division and role (a window
+    function), however big the team."""
+    members = _members(account_id, division_id)
     rows = db.session.execute(
         select(User.division_id, User.role, func.count(User.id))
-        .where(User.account_id == account_id, User.division_id.is_not(None),
-               User.role.in_(MEMBER_ROLES))
-        .group_by(User.division_id, User.role))
+        .where(members).group_by(User.division_id, User.role))
     counted: dict[int, dict[Role, int]] = {}
-    for division_id, role, count in rows:
-        counted.setdefault(division_id, {})[role] = count
-    named = _first_names_by_division(account_id)
-    return {division_id: Members(
+    for division, role, count in rows:
+        counted.setdefault(division, {})[role] = count
+    named = _first_names_by_division(members)
+    return {division: Members(
                 roles.get(Role.SUPERVISOR, 0), roles.get(Role.AGENT, 0),
-                tuple(named.get((division_id, Role.SUPERVISOR), ())),
-                tuple(named.get((division_id, Role.AGENT), ())))
-            for division_id, roles in counted.items()}
+                tuple(named.get((division, Role.SUPERVISOR), ())),
+                tuple(named.get((division, Role.AGENT), ())))
+            for division, roles in counted.items()}
 
 
-def _first_names_by_division(account_id: int) -> dict[tuple[int, Role], list[str]]:
-    """The full names of the first NAMED_MEMBERS Supervisors and Agents of each division,
+def _members(account_id: int, division_id: int | None):
+    """The account's Supervisors and Agents who are in a division (in `division_id` when
+    given)."""
+    where = and_(User.account_id == account_id, User.division_id.is_not(None),
+                 User.role.in_(MEMBER_ROLES))
+    return where if division_id is None else and_(where, User.division_id == division_id)
+
+
+def _first_names_by_division(members) -> dict[tuple[int, Role], list[str]]:
+    """The full names of the first NAMED_MEMBERS of `members` in each division and role,
     by name."""
     place = func.row_number().over(
         partition_by=(User.division_id, User.role),
         order_by=(func.lower(User.first_name), func.lower(User.last_name), User.id),
     ).label("place")
     ranked = (select(User.division_id, User.role, User.first_name, User.last_name, place)
-              .where(User.account_id == account_id, User.division_id.is_not(None),
-                     User.role.in_(MEMBER_ROLES))
-              .subquery())
+              .where(members).subquery())
     named: dict[tuple[int, Role], list[str]] = {}
     for division_id, role, first, last, _place in db.session.execute(
             select(ranked).where(ranked.c.place <= NAMED_MEMBERS)
@@ -113,7 +119,8 @@ def _first_names_by_division(account_id: int) -> dict[tuple[int, Role], list[str
 
 
 def members_of(division: Division) -> Members:
-    return member_counts(division.account_id).get(division.id, Members())
+    """One division's Members, reading only its own users."""
+    return member_counts(division.account_id, division.id).get(division.id, Members())
 
 
 def account_divisions(account_id: int) -> list[Division]:
