@@ -1,10 +1,12 @@
-"""What people read for the codes the database stores: roles, statuses and presence, in the
-reader's language. Stored as codes (webapp.models), shown through these everywhere: the users
-list and its filters, forms, the header, the Profile and the Activity log."""
+"""What people read for the codes the database stores: roles, statuses, presence and
+channels (webapp.agents.channels), in the reader's language. Stored as codes
+(webapp.models), shown through these everywhere: the users list and its filters, forms, the
+header, the Profile, Agent Management and the Activity log."""
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from .agents.channels import channel_label
 from .models import Presence, Role, Status
 
 ROLE_LABELS = {
@@ -40,8 +42,9 @@ def presence_label(presence: Presence | str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Templates write `user.role|role_label`, `user.status|status_label` and
-    `presence|presence_label`."""
+    """Templates write `user.role|role_label`, `user.status|status_label`,
+    `presence|presence_label` and `code|channel_label`."""
     app.add_template_filter(role_label)
     app.add_template_filter(status_label)
     app.add_template_filter(presence_label)
+    app.add_template_filter(channel_label)

@@ -18,7 +18,6 @@ from ..models import Division, User
 from ..paging import paginate, requested_page
 from ..views import finished, get_or_404
 from . import bp, service
-from .channels import channel_label
 from .forms import (
     AgentWorkloadForm,
     AllocationForm,
@@ -39,11 +38,6 @@ AGENTS_PER_PAGE = 50
 
 
 # -- Division ------------------------------------------------------------------------------------
-
-@bp.app_template_filter("channel_label")
-def channel_label_filter(code: str) -> str:
-    return channel_label(code)
-
 
 def division_list_context() -> dict:
     account_id = current_user.account_id
