@@ -1,11 +1,11 @@
 """Logging in and out."""
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
-from .. import audit, i18n
+from .. import audit
 from ..security import is_safe_next
 from . import bp, service, sessions
 from .forms import LoginForm
@@ -43,12 +43,9 @@ def login():
 def logout():
     """End this user's sessions everywhere and go back to the login page."""
     user = current_user._get_current_object()
-    # Their saved choice first: the session's copy is older if they switched elsewhere.
-    language = user.language or session.get(i18n.SESSION_KEY, "")
     service.log_out(user)
     logout_user()
-    session.clear()
-    i18n.remember_for_session(language)  # the login page stays in the language it was read in
+    sessions.clear_keeping_language(user)  # the login page stays in the user's language
     flash(_("You have been logged out."), "success")
     return redirect(url_for("auth.login"))
 

@@ -23,14 +23,20 @@ SESSIONLESS_ENDPOINTS = {"static", "health.healthz"}
 def start(user: User) -> None:
     """Log in on a brand-new session: nothing from before the login carries over but the
     language it is read in (the user's saved choice, else the one made on the login page)."""
-    language = user.language or session.get(i18n.SESSION_KEY, "")
-    session.clear()
-    i18n.remember_for_session(language)
+    clear_keeping_language(user)
     login_user(user)
     session.permanent = True
     now = int(time.time())
     session["started_at"] = now
     session["seen_at"] = now
+
+
+def clear_keeping_language(user: User) -> None:
+    """Empty the session but for the language the app is read in: the user's saved choice
+    (the session's copy is older if they switched in another browser), else the session's."""
+    language = user.language or session.get(i18n.SESSION_KEY, "")
+    session.clear()
+    i18n.remember_for_session(language)
 
 
 def continue_with_new_token(user: User) -> None:
@@ -56,10 +62,9 @@ def enforce_timeouts():
         return None
     now = int(time.time())
     if expired(now):
-        language = current_user.language or session.get(i18n.SESSION_KEY, "")
+        user = current_user._get_current_object()
         logout_user()
-        session.clear()
-        i18n.remember_for_session(language)  # the login page and this message stay in it
+        clear_keeping_language(user)  # the login page and this message stay in it
         flash(str(EXPIRED_MESSAGE), "error")  # the session keeps plain text
         return login_manager.unauthorized()
     if now - session.get("seen_at", 0) >= SEEN_RESOLUTION_SECONDS:
