@@ -1,4 +1,5 @@
-"""Database models: an Account holds its Users and Divisions."""
+"""Database models: an Account holds its Users and Divisions, its chats and their decisions,
+and its API tokens."""
 
 import hmac
 import secrets
@@ -6,7 +7,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, event, text, update
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    event,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false, true
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -150,6 +162,12 @@ class User(UserMixin, db.Model):
                                                default=Presence.OFFLINE,
                                                server_default=Presence.OFFLINE.value)
     presence_seen_at: Mapped[datetime | None]
+    # Presence set through the API (SPEC §8) lasts until the API changes it: the lapse rule
+    # leaves it alone. A choice in the browser clears it.
+    presence_by_api: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When the allocator last gave this agent a chat (None: never, which counts as longest
+    # ago): the tie-break between agents of equal load (webapp.chats.allocator). Bookkeeping.
+    last_chat_at: Mapped[datetime | None]
     # Bumped on every ORM UPDATE; an edit that started from an older version is a conflict.
     # Bookkeeping (sessions, throttling) changes through `update_quietly` and leaves it alone.
     version: Mapped[int] = mapped_column(default=1)
@@ -254,6 +272,9 @@ class AuditAction(StrEnum):
     ALLOCATION_CHANGED = "allocation changed"
     WORKLOAD_CHANGED = "workload changed"
     AGENT_WORKLOAD_CHANGED = "agent workload changed"
+    # Settings → Integrations
+    API_TOKEN_CREATED = "api token created"  # noqa: S105  (an event name)
+    API_TOKEN_REVOKED = "api token revoked"  # noqa: S105
 
 
 class AuditEntry(db.Model):
@@ -322,3 +343,159 @@ class LoginAttempt(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     outcome: Mapped[AttemptOutcome | None] = mapped_column(code_column(AttemptOutcome, 16))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- chats (SPEC §7) ------------------------------------------------------------------------------
+
+class ChatStatus(StrEnum):
+    QUEUED = "queued"  # waiting for an agent
+    ASSIGNED = "assigned"  # an agent holds it
+    RESOLVED = "resolved"
+
+
+class Chat(db.Model):
+    """One customer conversation the customer's chat platform told us about (a "room" in
+    the API). Messages are not stored: only who handles it, and since when. Changed only by
+    webapp.chats.allocator, which records every decision as a ChatDecision."""
+
+    __tablename__ = "chats"
+    __table_args__ = (
+        # Intake is idempotent: a channel's conversation is sent once per account.
+        Index("uq_chats_account_channel_external", "account_id", "channel", "external_id",
+              unique=True),
+        # The queue (oldest first: by id, which follows arrival) and the open chats.
+        Index("ix_chats_account_status_id", "account_id", "status", "id"),
+        # An agent's load: their assigned chats.
+        Index("ix_chats_agent_status", "agent_id", "status"),
+        # Exactly one state: a waiting chat has no agent, an assigned one has one (a resolved
+        # one keeps whoever had it last). An agent is never deleted holding chats.
+        CheckConstraint("status <> 'queued' OR agent_id IS NULL", name="queued_has_no_agent"),
+        CheckConstraint("status <> 'assigned' OR agent_id IS NOT NULL",
+                        name="assigned_has_agent"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    customer_name: Mapped[str] = mapped_column(String(200), default="")
+    # The division the platform named, if any; else the divisions serving the channel take
+    # it, and with none, any division (webapp.chats.allocator decides who is eligible).
+    division_id: Mapped[int | None] = mapped_column(
+        ForeignKey("divisions.id", ondelete="SET NULL"))
+    status: Mapped[ChatStatus] = mapped_column(code_column(ChatStatus, 16),
+                                               default=ChatStatus.QUEUED)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Arrival; kept when the chat goes back to the queue, so it keeps its place.
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assigned_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    # Since when the customer has waited for an answer from the agent (the idle rule), or
+    # None when the agent answered last.
+    customer_waiting_since: Mapped[datetime | None]
+    # The idle rule: how many times it handed the chat on, and whether it gave up (tries
+    # used: the chat stays with its agent and Supervisors see it flagged).
+    idle_handovers: Mapped[int] = mapped_column(default=0, server_default="0")
+    idle_flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The agents the chat was taken from by the idle rule or handed back by: neither auto
+    # allocation, takeover nor the idle rule gives it to them again.
+    tried_agent_ids: Mapped[list[int]] = mapped_column(JSON, default=list,
+                                                       server_default="[]")
+
+    division: Mapped[Division | None] = relationship()
+    agent: Mapped[User | None] = relationship()
+
+
+class DecisionReason(StrEnum):
+    """Why a chat went where it went (SPEC §7), and the other moments of its life."""
+
+    ARRIVED = "arrived"  # new, waiting: no one eligible, or nothing assigns it
+    AUTO = "auto"
+    TAKEOVER = "takeover"
+    TRANSFER = "transfer"
+    SUPERVISOR = "supervisor"
+    IDLE_RULE = "idle_rule"
+    IDLE_FLAGGED = "idle_flagged"  # the idle rule's tries are used up: it stays, flagged
+    AGENT_LEFT = "agent_left"
+    CUSTOM = "custom"
+    RESOLVED = "resolved"
+
+
+class ActorKind(StrEnum):
+    """Who made a decision."""
+
+    ALLOCATOR = "allocator"  # the rules themselves (auto, a drain, the idle rule)
+    USER = "user"  # an Agent, Supervisor or Admin
+    API = "api"  # the customer's system, through one of its tokens
+    COMMAND_LINE = "command_line"
+
+
+class ChatDecision(db.Model):
+    """One decision about a chat: from whom to whom (None: the queue), why, by whom, when,
+    and the candidates with their loads at that moment. Names are copied, so the history
+    outlives users and tokens."""
+
+    __tablename__ = "chat_decisions"
+    __table_args__ = (
+        Index("ix_chat_decisions_chat", "chat_id", "id"),
+        Index("ix_chat_decisions_account_newest", "account_id", "id"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    reason: Mapped[DecisionReason] = mapped_column(code_column(DecisionReason, 16))
+    from_agent_id: Mapped[int | None]
+    from_name: Mapped[str] = mapped_column(String(32), default="")
+    to_agent_id: Mapped[int | None]
+    to_name: Mapped[str] = mapped_column(String(32), default="")
+    actor_kind: Mapped[ActorKind] = mapped_column(code_column(ActorKind, 16))
+    actor_id: Mapped[int | None]
+    actor_name: Mapped[str] = mapped_column(String(64), default="")
+    # A Supervisor or Admin confirmed giving the chat past the agent's Workload.
+    over_capacity: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # [{"id", "username", "load", "capacity"}, …] as the allocator saw them, best first.
+    candidates: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- the integration API (SPEC §8) --------------------------------------------------------------
+
+class ApiToken(db.Model):
+    """A bearer token of the integration API, acting for its account. Only its SHA-256 is
+    kept (the token is 256 random bits, so a slow hash adds nothing), and its first
+    characters to tell tokens apart. A revoked token stays listed, refused."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        Index("ix_api_tokens_account_newest", "account_id", "id"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_by_name: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class ApiRateWindow(db.Model):
+    """How many requests a token made in one second (its epoch second): the per-token rate
+    limit, shared by every worker process through the database."""
+
+    __tablename__ = "api_rate_windows"
+
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    second: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    requests: Mapped[int] = mapped_column(default=0)

@@ -38,10 +38,12 @@ def can_set_presence(user: User) -> bool:
 
 def _counts(now: datetime) -> ColumnElement[bool]:
     """Whether a user's stored presence still holds at `now`: they may have one (an active
-    Agent or Supervisor) and a page of theirs was open within LAPSE. Never NULL (a user never
-    seen is false), so its negation is exact too."""
+    Agent or Supervisor) and either the API set it (it lasts until the API changes it) or a
+    page of theirs was open within LAPSE. Never NULL (a user never seen is false), so its
+    negation is exact too."""
+    seen_lately = and_(User.presence_seen_at.is_not(None), User.presence_seen_at >= now - LAPSE)
     return and_(User.status == Status.ACTIVE, User.role.in_(SETTERS),
-                User.presence_seen_at.is_not(None), User.presence_seen_at >= now - LAPSE)
+                or_(User.presence_by_api, seen_lately))
 
 
 def shown_presence(now: datetime | None = None) -> ColumnElement[Presence]:
