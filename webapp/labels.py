@@ -1,12 +1,12 @@
 """What people read for the codes the database stores: roles, statuses, presence and
-channels (webapp.agents.channels), in the reader's language. Stored as codes
+channels (webapp.channels), in the reader's language. Stored as codes
 (webapp.models), shown through these everywhere: the users list and its filters, forms, the
 header, the Profile, Agent Management and the Activity log."""
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from .agents.channels import channel_label
+from .channels import channel_label
 from .models import Presence, Role, Status
 
 ROLE_LABELS = {

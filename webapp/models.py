@@ -119,7 +119,7 @@ class Division(db.Model):
     name: Mapped[str] = mapped_column(String(64))
 
     account: Mapped[Account] = relationship(back_populates="divisions")
-    # The channels the division serves, as codes (webapp.agents.channels: "whatsapp",
+    # The channels the division serves, as codes (webapp.channels: "whatsapp",
     # "livechat", …), in that module's order.
     channels: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 

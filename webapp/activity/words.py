@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from ..agents.channels import channel_label
 from ..audit import COMMAND_LINE, Reason
+from ..channels import channel_label
 from ..i18n import format_number
 from ..labels import role_label, status_label
 from ..models import AuditAction, AuditEntry

@@ -15,12 +15,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..channels import CHANNEL_LABELS
 from ..extensions import db
 from ..forms import AppForm, Required, required_message, strip
 from ..i18n import format_number
 from ..models import Account, Division
 from . import service
-from .channels import CHANNEL_LABELS
 
 WORKLOAD_RANGE = (1, 100)
 IDLE_MINUTES_RANGE = (1, 1440)

@@ -14,10 +14,11 @@ from flask_babel import ngettext
 from sqlalchemy import and_, delete, func, select, update
 
 from .. import audit
+from ..channels import in_order
+from ..chats import allocator
 from ..database import write_transaction
 from ..extensions import db
 from ..models import Account, AgentWorkload, AuditAction, Division, Role, User
-from .channels import in_order
 
 # The Agent Allocation switches, in the order the page shows them.
 SWITCHES = ("agent_can_take_over", "agent_can_transfer", "auto_allocation",
@@ -145,8 +146,10 @@ def create_division(account_id: int, name: str, channels: list[str],
 
 
 def update_division(division: Division, name: str, channels: list[str], actor: User) -> None:
-    """Rename a division and set its channels."""
+    """Rename a division and set its channels (its agents may now take waiting chats of a
+    channel it serves)."""
     with write_transaction():
+        allocator.lock_allocation(division.account_id)
         before = {"name": division.name, "channels": list(division.channels)}
         division.name = name
         division.channels = in_order(channels)
@@ -155,6 +158,7 @@ def update_division(division: Division, name: str, channels: list[str], actor: U
         if changes:
             audit.record(AuditAction.DIVISION_EDITED, account_id=division.account_id,
                          actor=actor, target_name=division.name, changes=changes)
+            allocator.capacity_changed(division.account_id)
 
 
 def delete_problem(others: list[Division]) -> str | None:
@@ -169,8 +173,10 @@ def delete_problem(others: list[Division]) -> str | None:
 def delete_division(division: Division, move_to_id: int | None, actor: User) -> int:
     """Delete the division, first moving its members to division `move_to_id` of the same
     account; how many moved. RuleBroken when it is the account's last division, or when it
-    has members and no other division of the account to move them to."""
+    has members and no other division of the account to move them to. Moved members are
+    agents leaving their division: their open chats go back to the queue (SPEC §7)."""
     with write_transaction():
+        allocator.lock_allocation(division.account_id)
         lock_account(division.account_id)
         # A user saved into this division takes a key-share lock on its row (the foreign
         # key): this waits for any such save still under way, so the members read below
@@ -207,6 +213,11 @@ def delete_division(division: Division, move_to_id: int | None, actor: User) -> 
                          {"name": "", "channels": []}))
         db.session.delete(division)
         db.session.flush()
+        # Chats that named the division now go by their channel (the foreign key cleared
+        # it); the members moved: their chats go back to the queue, which drains.
+        for member in members:
+            allocator.agent_left(member, allocator.Actor.of_user(actor))
+        allocator.capacity_changed(division.account_id)
     db.session.expire_all()  # the moved members' rows changed behind the session's back
     return len(members)
 
@@ -243,12 +254,15 @@ def save_allocation(account_id: int, values: dict, actor: User,
     before another Admin's change does not put the other switches back); what changed.
     RuleBroken when Auto and Custom would both be on."""
     with write_transaction():
+        allocator.lock_allocation(account_id)
         account = lock_account(account_id)
         switches = requested_switches(account, values, only)
         problem = allocation_problem(account, switches)
         if problem:
             raise RuleBroken(problem)
-        return _save_settings(account, switches, AuditAction.ALLOCATION_CHANGED, actor)
+        changes = _save_settings(account, switches, AuditAction.ALLOCATION_CHANGED, actor)
+        allocator.capacity_changed(account_id)  # Auto switched on gives waiting chats away
+        return changes
 
 
 def _save_settings(account: Account, values: dict, action: AuditAction,
@@ -267,9 +281,12 @@ def _save_settings(account: Account, values: dict, action: AuditAction,
 def save_workload_settings(account_id: int, values: dict, actor: User) -> list[dict]:
     """Store the account's default Workload and its idle rule; what changed."""
     with write_transaction():
+        allocator.lock_allocation(account_id)
         account = lock_account(account_id)
-        return _save_settings(account, {name: values[name] for name in WORKLOAD_SETTINGS},
-                              AuditAction.WORKLOAD_CHANGED, actor)
+        changes = _save_settings(account, {name: values[name] for name in WORKLOAD_SETTINGS},
+                                 AuditAction.WORKLOAD_CHANGED, actor)
+        allocator.capacity_changed(account_id)  # a higher Workload makes room
+        return changes
 
 
 def agent_workloads(user_ids: list[int]) -> dict[int, int]:
@@ -285,6 +302,7 @@ def set_agent_workload(user: User, max_chats: int | None, actor: User) -> None:
     """Give the user their own Workload, or (None) let them follow the account's default.
     A row of its own (AgentWorkload): the user's row and its version stay as they are."""
     with write_transaction():
+        allocator.lock_allocation(user.account_id)
         # Two Admins giving an agent their first own Workload at once would both insert.
         lock_account(user.account_id)
         before = db.session.get(AgentWorkload, user.id)
@@ -302,6 +320,7 @@ def set_agent_workload(user: User, max_chats: int | None, actor: User) -> None:
                          "field": "workload", "old": "" if old is None else str(old),
                          "new": "" if max_chats is None else str(max_chats)}])
         db.session.flush()
+        allocator.capacity_changed(user.account_id)
 
 
 def workload_of(user: User) -> tuple[int, bool]:

@@ -195,5 +195,6 @@ def log_out(user: User) -> None:
     """End this user's sessions everywhere: every copy of the login cookie stops working.
     An Agent or Supervisor who logs out takes no more chats: Offline (SPEC §6)."""
     with write_transaction():
-        user.update_quietly(session_token=new_session_token(), presence=Presence.OFFLINE)
+        user.update_quietly(session_token=new_session_token(), presence=Presence.OFFLINE,
+                            presence_by_api=False)
         audit.record(AuditAction.LOGOUT, account_id=user.account_id, actor=user, target=user)

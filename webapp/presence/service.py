@@ -69,9 +69,26 @@ def presence_of(user_id: int, now: datetime | None = None) -> Presence:
 
 
 def set_presence(user: User, presence: Presence, now: datetime | None = None) -> None:
-    """The user's own choice, from this moment (a page is open: they just chose)."""
+    """The user's own choice, from this moment (a page is open: they just chose). Coming
+    Online drains the queue; going Away or Offline keeps open chats and stops new ones."""
+    _store_presence(user, presence, by_api=False, now=now or utcnow())
+
+
+def set_presence_by_api(user: User, presence: Presence, now: datetime | None = None) -> None:
+    """Presence set by the customer's system (SPEC §8): it lasts until the API changes it,
+    and a choice in the browser replaces it."""
+    _store_presence(user, presence, by_api=True, now=now or utcnow())
+
+
+def _store_presence(user: User, presence: Presence, by_api: bool, now: datetime) -> None:
+    # Imported here: the allocator reads presence through this module.
+    from ..chats import allocator
+
     with write_transaction():
-        user.update_quietly(presence=presence, presence_seen_at=now or utcnow())
+        allocator.lock_allocation(user.account_id)
+        user.update_quietly(presence=presence, presence_seen_at=now, presence_by_api=by_api)
+        if presence is Presence.ONLINE:
+            allocator.capacity_changed(user.account_id, now)
 
 
 def still_here(user_id: int, now: datetime | None = None) -> Presence:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import audit, passwords
+from ..chats import allocator
 from ..database import write_transaction
 from ..extensions import db
 from ..models import Account, AuditAction, Division, Role, Status, User, new_session_token
@@ -108,6 +109,9 @@ def update_user(user: User, fields: dict, actor: User, expected_version: int) ->
     """Save an edit made from `expected_version` of the user; EditConflict when the user
     changed since, RuleBroken when the account would lose its last Admin."""
     with write_transaction():
+        moves_an_agent = allocation_changes(user, fields)
+        if moves_an_agent:
+            allocator.lock_allocation(user.account_id)  # first: see webapp.chats.allocator
         if user.version != expected_version:
             raise EditConflict
         _hold_division(user.account_id, fields.get("division_id"))
@@ -120,6 +124,20 @@ def update_user(user: User, fields: dict, actor: User, expected_version: int) ->
         changes = apply_edit(user, fields)
         audit.record(AuditAction.USER_EDITED, account_id=user.account_id, actor=actor,
                      target=user, changes=changes)
+        if moves_an_agent:
+            allocator.agent_left(user, allocator.Actor.of_user(actor))
+            allocator.capacity_changed(user.account_id)
+
+
+def allocation_changes(user: User, fields: dict) -> bool:
+    """Whether an edit changes who may take chats: an Agent disabled, made another role or
+    moved to another division leaves (their open chats go back to the queue); an Agent
+    enabled, made one or moved in may take waiting chats."""
+    agent_before = user.role == Role.AGENT
+    agent_after = fields.get("role", user.role) == Role.AGENT
+    changed = any(name in fields and fields[name] != getattr(user, name)
+                  for name in ("role", "status", "division_id"))
+    return (agent_before or agent_after) and changed
 
 
 def _hold_division(account_id: int, division_id: int | None) -> None:
@@ -161,16 +179,20 @@ def change_password(user: User, password: str, actor: User) -> None:
 def delete_user(user: User, actor: User) -> None:
     """Delete the user, unless a rule forbids it (RuleBroken)."""
     with write_transaction():
+        allocator.lock_allocation(user.account_id)  # first: see webapp.chats.allocator
         _lock_account(user.account_id)
         problem = delete_problem(actor, user)
         if problem:
             raise RuleBroken(problem)
+        # Their open chats go back to the queue first (a chat never keeps a deleted agent).
+        allocator.agent_left(user, allocator.Actor.of_user(actor))
         # The row goes, and with it every session: the cookie names a user id that is gone.
         audit.record(AuditAction.USER_DELETED, account_id=user.account_id, actor=actor,
                      target=user, facts={"name": user.full_name, "email": user.email,
                                          "role": user.role})
         db.session.delete(user)
         db.session.flush()
+        allocator.capacity_changed(user.account_id)
 
 
 # -- changes from the command line ------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Chats (rooms): the allocator that decides which agent answers which customer."""
