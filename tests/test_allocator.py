@@ -448,3 +448,15 @@ def test_the_allocation_lock_comes_before_any_write(account, admin):
 def test_the_allocation_lock_is_refused_outside_a_write_transaction(account):
     with pytest.raises(RuntimeError):
         allocator.lock_allocation(account.id)
+
+
+def test_drain_queue_gives_nothing_twice(account, online, admin):
+    set_switches(account, admin, auto_allocation=False)
+    online("budi", workload=1)
+    intake(account, "wa-1"), intake(account, "wa-2")
+    with write_transaction():
+        db.session.execute(update(type(account)).where(type(account).id == account.id)
+                           .values(auto_allocation=True))
+    assert allocator.drain_queue(account.id) == 1
+    assert allocator.drain_queue(account.id) == 0
+    assert queue(account) == ["wa-2"]

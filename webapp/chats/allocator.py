@@ -28,6 +28,7 @@ transactions never wait for each other in opposite orders (callers outside this 
 change an agent, such as webapp.users.service, take it at their start).
 """
 
+import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -212,14 +213,20 @@ class Team:
     def may_take(self, member: Member, chat: Chat, skip_tried: bool = True) -> bool:
         """Whether the (Online) member is eligible for the chat: room, its division, not
         holding it already, and (for the allocator's own choices) not tried for it."""
-        return (member.has_room and member.id != chat.agent_id
-                and self.in_scope(member, chat)
-                and not (skip_tried and member.id in (chat.tried_agent_ids or ())))
+        return self._eligible(chat, skip_tried)(member)
+
+    def _eligible(self, chat: Chat, skip_tried: bool):
+        divisions = self.divisions_for(chat)
+        tried = set(chat.tried_agent_ids or ()) if skip_tried else set()
+        return lambda member: (member.has_room and member.id != chat.agent_id
+                               and (divisions is None or member.division_id in divisions)
+                               and member.id not in tried)
 
     def candidates(self, chat: Chat, skip_tried: bool = True) -> list[Member]:
-        """The agents eligible for the chat, best first."""
-        return sorted((member for member in self.members.values()
-                       if self.may_take(member, chat, skip_tried)), key=Member.rank)
+        """The agents eligible for the chat, best first (the RECORDED_CANDIDATES best: the
+        first is the one to choose, the others are what a decision records)."""
+        eligible = filter(self._eligible(chat, skip_tried), self.members.values())
+        return heapq.nsmallest(RECORDED_CANDIDATES, eligible, key=Member.rank)
 
 
 def member_now(account: Account, user: User, now: datetime) -> Member:
@@ -382,6 +389,14 @@ def drain(account_id: int, now: datetime | None = None) -> int:
     if not account.auto_allocation:
         return 0
     return _drain(Team.load(account, now), now)
+
+
+def drain_queue(account_id: int, now: datetime | None = None) -> int:
+    """`drain` in a write transaction of its own: for the worker, which makes sure nothing
+    stays queued that someone could take (a change that made room drains in its own
+    transaction already)."""
+    with write_transaction():
+        return drain(account_id, now)
 
 
 def _drain(team: Team, now: datetime) -> int:
