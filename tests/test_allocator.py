@@ -460,3 +460,19 @@ def test_drain_queue_gives_nothing_twice(account, online, admin):
     assert allocator.drain_queue(account.id) == 1
     assert allocator.drain_queue(account.id) == 0
     assert queue(account) == ["wa-2"]
+
+
+def test_an_idle_handover_drains_the_queue(account, factory, online, admin):
+    """Found by the property tests: the agent the idle rule took a chat from has room."""
+    agents.save_workload_settings(account.id, {"default_workload": 5, "idle_rule_on": True,
+                                               "idle_minutes": 1, "idle_tries": 3}, admin)
+    sales = factory.division(account, "Sales")
+    start = utcnow()
+    online("a", workload=1, by_api=True)
+    online("b", division=sales, by_api=True)
+    first = intake(account, "x", now=start)
+    waiting = intake(account, "y", division=account.divisions[0], now=start)
+    assert holder(first) == "a" and holder(waiting) is None
+    allocator.note_message(account.id, first.id, "customer", API, now=start)
+    allocator.apply_idle_rule(account.id, now=start + timedelta(minutes=1))
+    assert holder(first) == "b" and holder(waiting) == "a"

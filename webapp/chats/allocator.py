@@ -644,6 +644,8 @@ def apply_idle_rule(account_id: int, now: datetime | None = None) -> int:
                   candidates)
             acted += 1
         db.session.flush()
+        if acted:
+            drain(account_id, now)  # the agents it took chats from have room again
         return acted
 
 
