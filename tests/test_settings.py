@@ -62,7 +62,8 @@ def test_settings_pages_have_the_side_navigation_and_breadcrumbs(admin_client, p
     page = admin_client.get(path).text
     navigation = side_navigation(page)
     assert re.findall(r'<a href="([^"]+)"', navigation) == [
-        "/users", "/activity", "/agents/divisions", "/agents/allocation", "/agents/workload"]
+        "/users", "/activity", "/agents/divisions", "/agents/allocation", "/agents/workload",
+        "/settings/integrations"]
     assert re.findall(r'<a href="([^"]+)" aria-current="page"', navigation) == [current]
     assert breadcrumb_steps(page) == trail
 

@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         commands,
         demo,
         health,
+        integrations,
         language,
         presence,
         profile,
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(users.bp)
     app.register_blueprint(activity.bp)
     app.register_blueprint(agents.bp)
+    app.register_blueprint(integrations.bp)
     app.register_blueprint(profile.bp)
     app.register_blueprint(presence.bp)
     app.register_blueprint(health.bp)

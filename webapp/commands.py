@@ -1,7 +1,7 @@
 """Command line: `flask --app wsgi create-admin | create-division | bootstrap | backup |
-restore | set-password`. Each change goes through the same service functions and write
-transactions as the web views, so a command waits for a busy server's write lock instead of
-failing."""
+restore | set-password | create-api-token`. Each change goes through the same service
+functions and write transactions as the web views, so a command waits for a busy server's
+write lock instead of failing."""
 
 import os
 import secrets
@@ -17,6 +17,8 @@ from . import backup, passwords
 from .auth.service import find_user_by_username
 from .database import write_transaction
 from .extensions import db
+from .integrations import tokens
+from .integrations.forms import TokenForm
 from .models import Account, Division, Role, User
 from .users import service
 from .users.forms import CreateUserForm
@@ -168,7 +170,28 @@ def set_password_command(username, password):
     click.echo(f"Set a new password for {username}; their open sessions have ended.")
 
 
+# -- create-api-token: for the customer's chat platform (SPEC §8) ----------------------------
+
+@click.command("create-api-token")
+@click.option("--account", "account_name", required=True)
+@click.option("--name", required=True, help="What will use the token, e.g. the chat platform.")
+def create_api_token_command(account_name, name):
+    """Create an API token for an account; the token alone is the last line printed."""
+    account_name = checked_account_name(account_name)
+    form = TokenForm(formdata=MultiDict({"name": name}), meta={"csrf": False})
+    if not form.validate():
+        fail(*form.name.errors)
+    account = find_account(account_name)
+    if account is None:
+        fail(f'There is no account named "{account_name}".')
+    row, token = tokens.create_token(account.id, form.name.data, actor=None)
+    click.echo(f'Created the API token "{row.name}" for account {account.name}. It is shown '
+               "only this once; keep it somewhere safe:")
+    click.echo(token)
+
+
 def init_app(app: Flask) -> None:
     for command in (create_admin_command, create_division_command, bootstrap_command,
-                    backup_command, restore_command, set_password_command):
+                    backup_command, restore_command, set_password_command,
+                    create_api_token_command):
         app.cli.add_command(command)

@@ -31,6 +31,8 @@ ACTION_LABELS = {
     AuditAction.ALLOCATION_CHANGED: _l("Agent Allocation changed"),
     AuditAction.WORKLOAD_CHANGED: _l("Workload changed"),
     AuditAction.AGENT_WORKLOAD_CHANGED: _l("Own Workload changed"),
+    AuditAction.API_TOKEN_CREATED: _l("API token created"),
+    AuditAction.API_TOKEN_REVOKED: _l("API token revoked"),
 }
 FIELD_LABELS = {
     "first_name": _l("First name"),

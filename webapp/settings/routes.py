@@ -67,6 +67,10 @@ def sections_for(user) -> list[Section]:
             Entry(_l("Workload"), "agents.workload.index",
                   _l("How many chats an agent holds at once, and the idle rule.")),
         )))
+        sections.append(Section(_l("Integrations"), (
+            Entry(_l("API tokens"), "integrations.index",
+                  _l("Tokens your chat platform uses to send chats to this account.")),
+        )))
     return sections
 
 

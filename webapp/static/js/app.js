@@ -473,3 +473,52 @@
   });
 })();
 // --- end of Users list ---
+
+// --- Copy: a read-only field shown once (a new API token) and its "Copy" button ---
+// The button names its field (data-copy-from) and carries its words (data-text-copied,
+// data-text-copy-failed); it is hidden in the markup, since without JavaScript it could do
+// nothing, and shown here. The field selects its whole value when it gets focus, so that
+// the keyboard's own copy works too.
+(function () {
+  "use strict";
+
+  function showCopyButtons(root) {
+    const buttons = root.querySelectorAll ? root.querySelectorAll("button[data-copy-from]") : [];
+    for (const button of buttons) button.hidden = false;
+  }
+
+  function say(message, level) {
+    document.dispatchEvent(new CustomEvent("toast", { detail: { message: message, level: level } }));
+  }
+
+  // The Clipboard API, else the older copy command on the selected field.
+  function copy(field) {
+    field.focus();
+    field.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(field.value).then(() => true, () => document.execCommand("copy"));
+    }
+    return Promise.resolve(document.execCommand("copy"));
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest ? event.target.closest("button[data-copy-from]") : null;
+    const field = button && document.getElementById(button.dataset.copyFrom);
+    if (!field) return;
+    copy(field).then((copied) => {
+      if (copied) say(button.dataset.textCopied, "success");
+      else say(button.dataset.textCopyFailed, "error");
+    });
+  });
+
+  document.addEventListener("focusin", (event) => {
+    const field = event.target;
+    if (field.matches && field.matches("input[data-select-on-focus]")) field.select();
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    showCopyButtons(document);
+    htmx.onLoad(showCopyButtons);
+  });
+})();
+// --- end of Copy ---
