@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tests.conftest import HTMX, PASSWORD
 from tests.test_users_edit import edit_data
 from webapp.extensions import db
-from webapp.models import Role, Status, User
+from webapp.models import ApiToken, Role, Status, User
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = ROOT / "webapp" / "translations"
@@ -276,6 +276,8 @@ EXPECTED_STATUSES = {
     "not found, htmx": 404, "wrong method": 405, "not a form": 415, "create, saved": 201,
     "delete, done": 204, "password, saved": 204,
     "division, taken name": 422, "allocation, both on": 422, "workload, out of range": 422,
+    "token, bad name": 422, "token, created": 201, "token, created page": 201,
+    "token, revoked": 204,
 }
 
 
@@ -350,6 +352,27 @@ def test_every_admin_screen_reads_in_indonesian(admin_client, indonesian_account
         "agent workload row": client.get(f"/agents/workload/{_user_id('sari')}/edit",
                                          headers=HTMX),
         "agent workload page": client.get(f"/agents/workload/{_user_id('sari')}"),
+        # Settings → Integrations: a token created (shown once), listed, revoked.
+        "integrations": client.get("/settings/integrations"),
+        "new token dialog": client.get("/settings/integrations/tokens/new", headers=HTMX),
+        "new token page": client.get("/settings/integrations/tokens/new"),
+        "token, bad name": client.post("/settings/integrations/tokens", headers=HTMX,
+                                       data={"name": "baris\nbaru"}),
+        "token, created": client.post("/settings/integrations/tokens", headers=HTMX,
+                                      data={"name": "Platform obrolan"}),
+        "token, created page": client.post("/settings/integrations/tokens",
+                                           data={"name": "Skrip cadangan"}),
+        "integrations, tokens": client.get("/settings/integrations", headers=HTMX),
+        "token revoke popup": client.get(
+            f"/settings/integrations/tokens/{_newest_token_id()}/revoke", headers=HTMX),
+        "token revoke page": client.get(
+            f"/settings/integrations/tokens/{_newest_token_id()}/revoke"),
+        "token, revoked": client.post(
+            f"/settings/integrations/tokens/{_newest_token_id()}/revoke", headers=HTMX),
+        "token, already revoked": client.get(
+            f"/settings/integrations/tokens/{_newest_token_id()}/revoke", headers=HTMX),
+        "integrations, revoked": client.get("/settings/integrations"),
+        "activity, tokens": client.get("/activity"),
         "not found": client.get("/users/999999"),
         "not found, htmx": client.get("/users/999999", headers=HTMX),
         "wrong method": client.delete("/users"),
@@ -410,6 +433,10 @@ def _admin_id() -> int:
 
 def _user_id(username: str) -> int:
     return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def _newest_token_id() -> int:
+    return db.session.scalar(select(ApiToken.id).order_by(ApiToken.id.desc()).limit(1))
 
 
 def _listed(problems: dict) -> str:
