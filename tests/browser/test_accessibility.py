@@ -117,3 +117,63 @@ def test_password_dialog_with_errors_beside_its_fields(page: Page, problems, dem
     expect(dialog.get_by_label("New password")).to_be_focused()
     violations = axe_violations(page, axe_source)
     assert not [v for v in violations if v["impact"] in BLOCKING], violations
+
+
+# -- Settings → Integrations (appended by the Integrations work of issue 13) --------------------
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_integrations_screens_in_both_languages(page: Page, problems, seed, axe_source,
+                                                language):
+    """The API tokens list (an active and a revoked token), the create popup with its error,
+    the new token shown once, and the revoke confirm popup, read in English and Indonesian."""
+    # Imported here, so that this appended test stands on its own in a file others edit too.
+    from webapp.models import Role
+
+    from .live import login, translator
+
+    problems.allow_status(422, "the form comes back with its errors as 422")
+    t = translator(language)
+
+    def check() -> None:
+        violations = axe_violations(page, axe_source)
+        blocking = [v for v in violations if v["impact"] in BLOCKING]
+        assert not blocking, "\n".join(
+            f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"])
+            for v in blocking)
+
+    admin = seed.user(seed.account(), Role.ADMIN, language=language)
+    login(page, admin)
+    page.get_by_role("link", name=t("API tokens"), exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.get_by_role("heading", name=t("Integrations"), exact=True)).to_be_visible()
+    check()  # the empty list
+
+    for name in ("Platform lama", "Platform obrolan"):
+        page.get_by_role("button", name=t("+ Create token")).click()
+        dialog = page.get_by_role("dialog", name=t("Create token"))
+        dialog.get_by_label(t("Name"), exact=True).fill(name)
+        dialog.get_by_role("button", name=t("Create"), exact=True).click()
+        created = page.get_by_role("dialog", name=t("Token %(name)s created", name=name))
+        expect(created.get_by_label(t("Token"), exact=True)).to_be_focused()
+        check()  # the token shown once, its Copy button and the warning
+        created.get_by_role("button", name=t("Done")).click()
+        expect(created).to_be_hidden()
+
+    page.get_by_role("button", name=t("Revoke %(name)s", name="Platform lama")).click()
+    confirm = page.get_by_role("dialog", name=t("Revoke the token %(name)s?",
+                                                name="Platform lama"))
+    expect(confirm).to_be_visible()
+    check()
+    confirm.get_by_role("button", name=t("Revoke"), exact=True).click()
+    expect(confirm).to_be_hidden()
+    expect(page.locator("#api-token-rows").get_by_text(t("Revoked"), exact=True)) \
+        .to_be_visible()
+    check()  # an active and a revoked token
+
+    page.get_by_role("button", name=t("+ Create token")).click()
+    dialog = page.get_by_role("dialog", name=t("Create token"))
+    dialog.get_by_role("button", name=t("Create"), exact=True).click()
+    name_field = dialog.get_by_label(t("Name"), exact=True)
+    expect(name_field).to_have_attribute("aria-invalid", "true")
+    expect(name_field).to_be_focused()
+    check()  # the form with its error under the field
