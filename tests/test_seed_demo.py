@@ -1,12 +1,29 @@
 """`flask seed-demo`: realistic demo users, in bulk, in any account, run after run."""
 
 import re
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from webapp.demo import DIVISIONS
+from webapp.chats import allocator
+from webapp.database import write_transaction
+from webapp.demo import AWAY_PER_DIVISION, DIVISIONS, ONLINE_PER_DIVISION
 from webapp.extensions import db
-from webapp.models import Account, Role, User, searchable_text
+from webapp.models import (
+    Account,
+    Chat,
+    ChatDecision,
+    ChatStatus,
+    DecisionReason,
+    Division,
+    Presence,
+    Role,
+    Status,
+    User,
+    searchable_text,
+    utcnow,
+)
+from webapp.presence.service import shown_presence
 from webapp.users import listing
 
 
@@ -63,3 +80,81 @@ def test_a_bad_account_name_writes_nothing(runner):
     result = seed(runner, 5, "   ")
     assert result.exit_code == 1 and "Account name must be" in result.output
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+# -- ready for chats: channels, presence, a history -----------------------------------------------
+
+def test_demo_divisions_serve_channels_and_an_admins_choice_stays(runner, factory, account):
+    support = factory.division(account, "support")
+    with write_transaction():
+        db.session.get(Division, support.id).channels = ["line"]
+    assert seed(runner, 20, "Acme", "--chats", "0").exit_code == 0
+    channels = {division.name: division.channels for division in
+                db.session.scalars(select(Division).where(Division.account_id == account.id))}
+    assert channels["support"] == ["line"]  # chosen by an Admin: kept
+    assert channels["Sales"] == ["whatsapp", "instagram"]
+    assert channels["General"] == []
+    assert all(channels[name] for name in DIVISIONS if name != "Support")
+
+
+def test_some_agents_are_online_and_away_as_the_api_sets_it(runner):
+    result = seed(runner, 400, "Demo", "--seed", "4", "--chats", "0")
+    assert result.exit_code == 0, result.output
+    assert "15 more Agents Online and 5 Away" in result.output
+    later = utcnow() + timedelta(hours=3)  # nobody has a page open: API presence holds
+    users = demo_users()
+    shown = dict(db.session.execute(select(User.id, shown_presence(later))).all())
+    for name in DIVISIONS:
+        members = [user for user in users if user.division and user.division.name == name]
+        online = [user for user in members if shown[user.id] == Presence.ONLINE]
+        away = [user for user in members if shown[user.id] == Presence.AWAY]
+        assert len(online) == ONLINE_PER_DIVISION and len(away) == AWAY_PER_DIVISION
+        assert all(user.role == Role.AGENT and user.status == Status.ACTIVE
+                   and user.presence_by_api for user in online + away)
+    # Seeding again tops up to the same numbers: nobody more.
+    again = seed(runner, 10, "Demo", "--chats", "0")
+    assert "0 more Agents Online and 0 Away" in again.output
+
+
+def test_the_history_is_resolved_chats_given_by_the_allocators_rules(runner):
+    result = seed(runner, 300, "Demo", "--seed", "5", "--chats", "120")
+    assert result.exit_code == 0, result.output
+    assert "120 past chats" in result.output
+    account = db.session.scalar(select(Account).where(Account.name == "Demo"))
+    chats = db.session.scalars(select(Chat).where(Chat.account_id == account.id)).all()
+    assert len(chats) == 120 and {chat.status for chat in chats} == {ChatStatus.RESOLVED}
+    served = {channel for division in account.divisions for channel in division.channels}
+    assert {chat.channel for chat in chats} <= served
+    online = set(db.session.scalars(select(User.id).where(
+        User.account_id == account.id, User.presence == Presence.ONLINE)))
+    decisions = db.session.scalars(select(ChatDecision).where(
+        ChatDecision.account_id == account.id)
+        .order_by(ChatDecision.created_at, ChatDecision.id)).all()
+    held: dict[int, int] = {}
+    for decision in decisions:
+        assert decision.created_at <= utcnow()
+        if decision.reason == DecisionReason.AUTO:
+            assert decision.to_agent_id in online and decision.candidates
+            assert decision.candidates[0]["id"] == decision.to_agent_id  # the best one
+            held[decision.to_agent_id] = held.get(decision.to_agent_id, 0) + 1
+            assert held[decision.to_agent_id] <= account.default_workload  # never over
+        elif decision.reason == DecisionReason.RESOLVED and decision.from_agent_id:
+            held[decision.from_agent_id] -= 1
+    for chat in chats:
+        reasons = [decision.reason for decision in allocator.decisions_of(chat)]
+        assert reasons in ([DecisionReason.AUTO, DecisionReason.RESOLVED],
+                           [DecisionReason.ARRIVED, DecisionReason.AUTO,
+                            DecisionReason.RESOLVED])
+        assert chat.customer_name and chat.resolved_at >= chat.queued_at
+
+
+def test_no_history_while_chats_wait_in_the_queue(runner, account, factory):
+    # Nobody online yet: the chat waits; a history would hand it out at a past moment.
+    allocator.receive_chat(account.id, channel="whatsapp", external_id="wa-1",
+                           customer_name="Ani", division_id=None, actor=allocator.COMMAND_LINE)
+    with write_transaction():
+        db.session.execute(update(Account).where(Account.id == account.id)
+                           .values(auto_allocation=False))
+    result = seed(runner, 50, "Acme", "--chats", "30")
+    assert result.exit_code == 0 and "0 past chats" in result.output
+    assert db.session.scalar(select(func.count(Chat.id))) == 1

@@ -1,27 +1,68 @@
-"""`flask --app wsgi seed-demo`: fill an account with realistic demo users, fast.
+"""`flask --app wsgi seed-demo`: fill an account with realistic demo users, fast, and make it
+ready for chats: divisions serving channels, some agents Online or Away, a history of chats.
 
 Meant for trying the app and for bench/: 100,000 users go in within seconds, so the rows are
-written with one bulk INSERT per batch instead of one ORM object each.
+written with one bulk INSERT per batch instead of one ORM object each. The chats of the
+history go through the allocator itself (`receive_chat`, `resolve_chat`, at past moments),
+all in one transaction, so each was given by its rules and its decisions are recorded as
+they would have been.
 """
 
+import heapq
 import random
 import secrets
 import time
 import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
 
 import click
 from flask import Flask
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .channels import in_order
+from .chats import allocator
+from .chats.allocator import Actor
 from .commands import checked_account_name, fail, find_account
 from .database import write_transaction
 from .extensions import db
-from .models import Account, Division, Role, Status, User, searchable_text, utcnow
+from .models import (
+    Account,
+    ActorKind,
+    Chat,
+    ChatStatus,
+    Division,
+    Presence,
+    Role,
+    Status,
+    User,
+    searchable_text,
+    utcnow,
+)
+from .presence.service import shown_as
 from .users.service import hash_new_password
 
-DIVISIONS = ("Sales", "Support", "Billing", "Onboarding", "Retention")
+# The demo divisions and the channels each serves (a channel may have two: an email goes to
+# Support or Billing, whoever has room).
+DIVISION_CHANNELS = {
+    "Sales": ("whatsapp", "instagram"),
+    "Support": ("livechat", "email", "telegram"),
+    "Billing": ("email",),
+    "Onboarding": ("livechat", "whatsapp"),
+    "Retention": ("facebook", "line"),
+}
+DIVISIONS = tuple(DIVISION_CHANNELS)
+# In each demo division this many Agents are Online and Away, set as the API sets presence:
+# it holds while nobody has a page open. With the default Workload of 5, the 15 Online take
+# 75 chats at once, a little less than `simulate-chats` sends at its default rate.
+ONLINE_PER_DIVISION = 3
+AWAY_PER_DIVISION = 1
+# The history: chats that arrived over these last hours and lasted a few minutes each.
+HISTORY_CHATS = 300
+HISTORY_HOURS = 8
+CHAT_MINUTES = (2, 25)
+SEEDER = Actor(ActorKind.COMMAND_LINE, None, "seed-demo")
 BATCH = 5_000
 # Most people answer chats; a few lead a team; a handful run the account.
 ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
@@ -66,11 +107,15 @@ def ascii_slug(name: str) -> str:
 
 
 def divisions_for(account: Account) -> list[Division]:
-    """The account's divisions, after adding any of the demo ones it lacks."""
-    have = {division.name.lower() for division in account.divisions}
-    for name in DIVISIONS:
-        if name.lower() not in have:
-            account.divisions.append(Division(name=name))
+    """The account's divisions, after adding any of the demo ones it lacks; a demo division
+    that serves no channel yet gets its demo channels (channels chosen by an Admin stay)."""
+    have = {division.name.lower(): division for division in account.divisions}
+    for name, channels in DIVISION_CHANNELS.items():
+        division = have.get(name.lower())
+        if division is None:
+            account.divisions.append(Division(name=name, channels=in_order(channels)))
+        elif not division.channels:
+            division.channels = in_order(channels)
     db.session.flush()
     return list(account.divisions)
 
@@ -136,21 +181,112 @@ def seed(account_name: str, count: int, rng: random.Random) -> Account:
         return account
 
 
+@dataclass
+class Staffing:
+    online: int = 0
+    away: int = 0
+    chats: int = 0
+
+
+def staff(account_id: int, chats: int, rng: random.Random) -> Staffing:
+    """Put demo agents Online and Away, then play the history of chats: one transaction
+    that takes the allocation lock first, as every change around chats does."""
+    now = utcnow()
+    with write_transaction():
+        allocator.lock_allocation(account_id)
+        staffing = Staffing()
+        for division in db.session.scalars(select(Division).where(
+                Division.account_id == account_id,
+                func.lower(Division.name).in_([name.lower() for name in DIVISIONS]))):
+            online, away = top_up_presence(account_id, division.id, now, rng)
+            staffing.online += online
+            staffing.away += away
+        queued = db.session.scalar(select(func.count(Chat.id)).where(
+            Chat.account_id == account_id, Chat.status == ChatStatus.QUEUED))
+        if chats and not queued:  # a waiting chat would be given at a past moment
+            staffing.chats = play_history(account_id, chats, now, rng)
+        return staffing
+
+
+def top_up_presence(account_id: int, division_id: int, now, rng: random.Random):
+    """Make the division's Online and Away Agents as many as the demo wants (no more, so
+    seeding again adds none); set as the API sets presence, so it never lapses. How many
+    were set Online and Away."""
+    agents = (User.account_id == account_id, User.division_id == division_id,
+              User.role == Role.AGENT, User.status == Status.ACTIVE)
+    changed = []
+    for presence, wanted in ((Presence.ONLINE, ONLINE_PER_DIVISION),
+                             (Presence.AWAY, AWAY_PER_DIVISION)):
+        have = db.session.scalar(select(func.count(User.id)).where(
+            *agents, shown_as(presence, now)))
+        offline = db.session.scalars(select(User.id).where(
+            *agents, User.presence == Presence.OFFLINE).order_by(User.id.desc()).limit(200)).all()
+        chosen = rng.sample(offline, min(max(wanted - have, 0), len(offline)))
+        if chosen:
+            db.session.execute(update(User).where(User.id.in_(chosen)).values(
+                presence=presence, presence_seen_at=now, presence_by_api=True)
+                .execution_options(synchronize_session=False))
+        changed.append(len(chosen))
+    return tuple(changed)
+
+
+def play_history(account_id: int, count: int, now, rng: random.Random) -> int:
+    """`count` chats that arrived over the last HISTORY_HOURS and were resolved after a few
+    minutes each, given by the allocator at the moments they happened (with the agents
+    Online now), so every decision is the one its rules made then."""
+    channels = served_channels(account_id)
+    if not channels:
+        return 0
+    run = secrets.token_hex(3)
+    span = timedelta(hours=HISTORY_HOURS)
+    arrivals = sorted(now - span + span * rng.random() for _ in range(count))
+    # (moment, order, what, which): arrivals and ends, played in time order.
+    events = [(moment, number, "arrive", number) for number, moment in enumerate(arrivals)]
+    heapq.heapify(events)
+    chats: dict[int, int] = {}
+    order = count
+    while events:
+        moment, _order, what, number = heapq.heappop(events)
+        if what == "arrive":
+            chat, _created = allocator.receive_chat(
+                account_id, channel=rng.choice(channels), external_id=f"demo-{run}-{number}",
+                customer_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                division_id=None, actor=SEEDER, now=moment)
+            chats[number] = chat.id
+            ends = min(moment + timedelta(minutes=rng.uniform(*CHAT_MINUTES)), now)
+            order += 1
+            heapq.heappush(events, (ends, order, "end", number))
+        else:
+            allocator.resolve_chat(account_id, chats[number], SEEDER, now=moment)
+    return len(chats)
+
+
+def served_channels(account_id: int) -> list[str]:
+    lists = db.session.scalars(select(Division.channels).where(
+        Division.account_id == account_id)).all()
+    return in_order(channel for channels in lists for channel in channels or ())
+
+
 @click.command("seed-demo")
 @click.option("--account", "account_name", required=True, help="Account name; created if missing.")
 @click.option("--users", "count", type=click.IntRange(1, 1_000_000), default=1000,
               show_default=True, help="How many demo users to add.")
+@click.option("--chats", type=click.IntRange(0, 100_000), default=HISTORY_CHATS,
+              show_default=True, help="How many past chats to add, resolved, with decisions.")
 @click.option("--seed", "seed_value", type=int, help="Repeatable names and roles.")
-def seed_demo_command(account_name, count, seed_value):
+def seed_demo_command(account_name, count, chats, seed_value):
     """Add realistic demo users (and a few divisions) to an account, for trying things out."""
     account_name = checked_account_name(account_name)
     began = time.perf_counter()
+    rng = random.Random(seed_value)  # noqa: S311  (not secrets)
     try:
-        account = seed(account_name, count, random.Random(seed_value))  # noqa: S311  (not secrets)
+        account = seed(account_name, count, rng)
     except IntegrityError:  # a hand-made user took one of the demo usernames or emails
         fail("A demo username or email is already taken; nothing was added.")
+    staffing = staff(account.id, chats, rng)
     click.echo(f"Added {count:,} demo users to account {account.name} "
-               f"in {time.perf_counter() - began:.1f} s.")
+               f"in {time.perf_counter() - began:.1f} s: {staffing.online} more Agents "
+               f"Online and {staffing.away} Away, {staffing.chats:,} past chats.")
 
 
 def init_app(app: Flask) -> None:
