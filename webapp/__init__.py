@@ -56,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         profile,
         settings,
         users,
+        worker,
     )
     from .auth import access, sessions  # noqa: F401  (access registers the user loader)
 
@@ -75,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     commands.init_app(app)
     demo.init_app(app)
+    worker.init_app(app)
     timezones.init_app(app)
     return app
 

@@ -1,0 +1,218 @@
+"""`flask --app wsgi worker`: the time-based rules of chat allocation (SPEC §7), run without
+anyone clicking.
+
+Each step, about once a second (`--interval`), goes over every account and
+- applies the idle rule (`allocator.apply_idle_rule`) where it is on and some customer has
+  waited the idle period for an answer, and
+- drains the queue (`allocator.drain_queue`) where Auto agent allocation is on and a chat is
+  waiting: every change that makes room drains in its own transaction already, so this only
+  catches what nothing else would (an agent whose Workload a migration raised, a drain that
+  failed because the database was busy).
+
+Presence expiry needs no writes and so nothing here: presence set in the browser counts as
+Offline two minutes after its last page stopped polling, and that lapse is applied whenever
+presence is read (`webapp.presence.service.shown_presence`), by the allocator too, so a drain
+never gives a chat to an agent whose laptop closed.
+
+Which accounts need a step is read first, without the write lock, so an idle worker costs
+two small reads a second. The steps themselves are the allocator's service functions, each
+in its own write transaction that takes the account's allocation lock: two workers at once
+(or a worker beside gunicorn) are serialized by it, and the second finds nothing left to do.
+
+A database that is busy or down is logged, waited for (a back-off up to MAX_BACKOFF) and
+tried again; SIGTERM or SIGINT stops the loop after the step under way. The log has one line
+per chat the worker moved, none per idle loop.
+"""
+
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import click
+from flask import Flask
+from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from .chats import allocator
+from .extensions import db
+from .models import Account, ActorKind, Chat, ChatDecision, ChatStatus, utcnow
+
+log = logging.getLogger("webapp.worker")
+
+MAX_BACKOFF = 30.0  # seconds between tries while the database stays away
+# At most this many chats are named one per line for one step; more are summed up.
+LINES_PER_STEP = 20
+
+
+class Stop:
+    """Set by SIGTERM or SIGINT: the loop ends after the step under way. A second signal
+    while it finishes ends the process at once."""
+
+    def __init__(self):
+        self.event = threading.Event()
+
+    def request(self, signum, frame) -> None:
+        if self.event.is_set():
+            raise KeyboardInterrupt
+        log.info("Stopping after the current step (%s).", signal.Signals(signum).name)
+        self.event.set()
+
+    @property
+    def requested(self) -> bool:
+        return self.event.is_set()
+
+    def sleep(self, seconds: float) -> None:
+        self.event.wait(seconds)
+
+
+def accounts_with_idle_chats(now: datetime) -> list[int]:
+    """Accounts whose idle rule is on with a chat whose customer has waited its period."""
+    idle = exists().where(
+        Chat.account_id == Account.id, Chat.status == ChatStatus.ASSIGNED,
+        Chat.idle_flagged.is_(False), Chat.customer_waiting_since.is_not(None))
+    candidates = db.session.execute(
+        select(Account.id, Account.idle_minutes)
+        .where(Account.idle_rule_on.is_(True), idle).order_by(Account.id)).all()
+    due = []
+    for account_id, minutes in candidates:
+        cutoff = now - timedelta(minutes=minutes)
+        if db.session.scalar(select(exists().where(and_(
+                Chat.account_id == account_id, Chat.status == ChatStatus.ASSIGNED,
+                Chat.idle_flagged.is_(False), Chat.customer_waiting_since <= cutoff)))):
+            due.append(account_id)
+    return due
+
+
+def accounts_with_a_queue() -> list[int]:
+    """Accounts with Auto agent allocation on and a chat waiting."""
+    waiting = exists().where(Chat.account_id == Account.id, Chat.status == ChatStatus.QUEUED)
+    return list(db.session.scalars(select(Account.id).where(
+        Account.auto_allocation.is_(True), waiting).order_by(Account.id)))
+
+
+def describe(decisions: Iterable[ChatDecision]) -> list[str]:
+    """One line per chat moved: "chat 12 (whatsapp, Ani): idle rule, budi -> sari"."""
+    lines = []
+    for decision in decisions:
+        chat = decision.chat_id
+        moved = f"{decision.from_name or 'queue'} -> {decision.to_name or 'flagged'}"
+        lines.append(f"chat {chat}: {decision.reason.value.replace('_', ' ')}, {moved}")
+    return lines
+
+
+def decisions_at(account_id: int, now: datetime) -> list[ChatDecision]:
+    """The decisions the allocator made in this worker's step (the idle rule's, and the
+    drain's that may follow it): they carry the `now` the step passed, which no other step
+    shares (a clock read to the microsecond)."""
+    return list(db.session.scalars(select(ChatDecision).where(
+        ChatDecision.account_id == account_id, ChatDecision.created_at == now,
+        ChatDecision.actor_kind == ActorKind.ALLOCATOR).order_by(ChatDecision.id)))
+
+
+def report(account_id: int, now: datetime, count: int) -> None:
+    """One log line per chat the step moved (or flagged)."""
+    if not count:
+        return
+    lines = describe(decisions_at(account_id, now))
+    db.session.rollback()  # end the read
+    for line in lines[:LINES_PER_STEP]:
+        log.info("account %s: %s", account_id, line)
+    if len(lines) > LINES_PER_STEP:
+        log.info("account %s: and %d more chats moved", account_id,
+                 len(lines) - LINES_PER_STEP)
+
+
+def step(stop: Stop) -> int:
+    """One pass over the accounts: the idle rule, then the queue. How many chats moved."""
+    moved = 0
+    now = utcnow()
+    idle = accounts_with_idle_chats(now)
+    queued = accounts_with_a_queue()
+    db.session.rollback()  # the reads are done; each change opens its own transaction
+    for account_id in idle:
+        if stop.requested:
+            return moved
+        now = utcnow()
+        count = allocator.apply_idle_rule(account_id, now)
+        report(account_id, now, count)
+        moved += count
+    for account_id in queued:
+        if stop.requested:
+            return moved
+        now = utcnow()
+        count = allocator.drain_queue(account_id, now)
+        report(account_id, now, count)
+        moved += count
+    return moved
+
+
+def run(interval: float, stop: Stop, once: bool = False) -> None:
+    """Step, sleep, step … until asked to stop; the database being away is waited out."""
+    failures = 0
+    while not stop.requested:
+        try:
+            step(stop)
+        except (OperationalError, DBAPIError) as error:
+            db.session.rollback()
+            db.session.remove()
+            failures += 1
+            wait = min(interval * 2 ** failures, MAX_BACKOFF)
+            log.warning("The database is busy or unreachable (%s); trying again in %.0f s.",
+                        first_line(error), wait)
+            stop.sleep(wait)
+            continue
+        except Exception:
+            # A bug, not the database: say it loudly, and keep the other accounts served.
+            db.session.rollback()
+            db.session.remove()
+            failures += 1
+            log.exception("A step failed; trying again in %.0f s.",
+                          min(interval * 2 ** failures, MAX_BACKOFF))
+            stop.sleep(min(interval * 2 ** failures, MAX_BACKOFF))
+            continue
+        if failures:
+            log.info("The database answers again.")
+            failures = 0
+        if once:
+            return
+        stop.sleep(interval)
+
+
+def first_line(error: Exception) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def log_to_stderr() -> None:
+    """One timestamped line per message on stderr, unless logging was set up already."""
+    if log.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s worker %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+@click.command("worker")
+@click.option("--interval", type=click.FloatRange(0.05, 60), default=1.0, show_default=True,
+              help="Seconds between steps.")
+@click.option("--once", is_flag=True, help="One step, then exit (for cron or a check).")
+def worker_command(interval, once):
+    """Apply the idle rule and drain the queues of every account, about once a second."""
+    log_to_stderr()
+    stop = Stop()
+    signal.signal(signal.SIGTERM, stop.request)
+    signal.signal(signal.SIGINT, stop.request)
+    log.info("Started (a step every %s s); SIGTERM or Ctrl-C stops it.", interval)
+    began = time.monotonic()
+    run(interval, stop, once)
+    log.info("Stopped after %.0f s.", time.monotonic() - began)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(worker_command)
