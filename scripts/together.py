@@ -1,0 +1,97 @@
+"""Run several commands as one, for `make run` and `make serve` (the web server and the
+worker beside it):
+
+    python scripts/together.py "flask --app wsgi run" "flask --app wsgi worker"
+
+- Ctrl-C, or SIGTERM to this process, stops them all: each gets SIGTERM and may finish what
+  it is doing (GRACE seconds, then SIGKILL); this exits 0.
+- When one of them exits by itself, the others are stopped the same way and this exits
+  non-zero (that command's exit status, or 1), so make reports the failure.
+- make passes no signal on to the command it runs: when make itself is killed, this notices
+  that its parent is gone and stops them all. And should this be killed outright, Linux
+  sends each command SIGTERM (PR_SET_PDEATHSIG), so nothing is left running.
+
+The commands run in a process group of their own, so that a Ctrl-C reaches only this
+process, which then stops them in order.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+
+GRACE = 10.0  # seconds a command has to stop after SIGTERM
+POLL = 0.2
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In the child, before it runs the command: SIGTERM when this process dies (Linux)."""
+    library = ctypes.util.find_library("c")
+    if sys.platform.startswith("linux") and library:
+        ctypes.CDLL(library, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Stop(Exception):
+    pass
+
+
+def raise_stop(signum, frame) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
+def stop_all(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + GRACE
+    for process in processes:
+        try:
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            print(f"together: {process.args[0]} did not stop in {GRACE:.0f} s; killing it",
+                  file=sys.stderr, flush=True)
+            process.kill()
+            process.wait()
+
+
+def main(commands: list[str]) -> int:
+    if not commands:
+        print("usage: together.py COMMAND [COMMAND …]", file=sys.stderr)
+        return 2
+    parent = os.getppid()
+    signal.signal(signal.SIGINT, raise_stop)
+    signal.signal(signal.SIGTERM, raise_stop)
+    signal.signal(signal.SIGHUP, raise_stop)
+    processes: list[subprocess.Popen] = []
+    try:
+        for command in commands:
+            # The commands are the Makefile's own, not input from anyone else.
+            processes.append(subprocess.Popen(shlex.split(command),  # noqa: S603
+                                              process_group=0, preexec_fn=die_with_parent))
+        while True:
+            for process in processes:
+                status = process.poll()
+                if status is not None:
+                    name = shlex.join(process.args)
+                    print(f"together: `{name}` exited with status {status}; stopping the "
+                          "others", file=sys.stderr, flush=True)
+                    stop_all(processes)
+                    return status if status > 0 else 1
+            if os.getppid() != parent:
+                raise Stop("its parent is gone")
+            time.sleep(POLL)
+    except Stop as reason:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut it short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print(f"together: stopping ({reason})", file=sys.stderr, flush=True)
+        stop_all(processes)
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,146 @@
+"""`make run` for real (without its install step: `make -o install run`): it serves the app
+and runs the worker beside it; Ctrl-C stops both, so does killing make, and when either dies
+the other is stopped and make fails."""
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.live import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+DEADLINE = 60  # seconds: a loaded machine is slow, never wrong
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found += [child, *descendants(child)]
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return ""
+
+
+def alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return status != "Z"
+
+
+def wait_for(condition, seconds: float = DEADLINE) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("not there in time")
+        time.sleep(0.1)
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):  # noqa: S310  (loopback, from the test)
+            return True
+    except OSError:
+        return False
+
+
+class Run:
+    def __init__(self, process, log, url):
+        self.process, self.log, self.url = process, log, url
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
+
+    def server_and_worker(self) -> tuple[int, int]:
+        """The pids of `flask run` and `flask worker` under make."""
+        below = {pid: command_line(pid) for pid in descendants(self.process.pid)}
+        server = [pid for pid, line in below.items() if "flask" in line and " run " in line
+                  and "together" not in line]
+        worker = [pid for pid, line in below.items() if line.rstrip().endswith(" worker")
+                  and "together" not in line]
+        assert len(server) == len(worker) == 1, below
+        return server[0], worker[0]
+
+
+@contextmanager
+def make_run(database_url: str):
+    """`make run` in a session of its own, as a terminal would start it, until it is up."""
+    port = free_port()
+    env = os.environ | {"DATABASE_URL": database_url, "SECRET_KEY": "make-run-test",
+                        "PYTHONUNBUFFERED": "1"}
+    env.pop("MAKEFLAGS", None)
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            ["make", "--no-print-directory", "-o", "install", "run", "HOST=127.0.0.1",
+             f"PORT={port}"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        run = Run(process, log, f"http://127.0.0.1:{port}")
+        try:
+            wait_for(lambda: process.poll() is not None or (
+                answers(run.url + "/healthz") and "worker INFO Started" in run.output()))
+            assert process.poll() is None, run.output()
+            yield run
+        finally:
+            for pid in descendants(process.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture
+def started(database_url):
+    with make_run(database_url) as run:
+        yield run
+
+
+def test_make_run_serves_and_ctrl_c_stops_both(started):
+    server, worker = started.server_and_worker()
+    assert "Password (shown only this once)" in started.output()  # bootstrapped
+    os.killpg(started.process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+    started.process.wait(timeout=DEADLINE)
+    assert not alive(server) and not alive(worker)
+    assert not answers(started.url + "/healthz")
+    log = started.output()
+    assert "together: stopping (SIGINT)" in log and "worker INFO Stopped" in log
+
+
+def test_killing_make_stops_both(started):
+    server, worker = started.server_and_worker()
+    os.kill(started.process.pid, signal.SIGTERM)  # make alone: it passes nothing on
+    started.process.wait(timeout=DEADLINE)
+    wait_for(lambda: not alive(server) and not alive(worker))
+    assert "together: stopping (its parent is gone)" in started.output()
+
+
+@pytest.mark.parametrize("dies", ["server", "worker"])
+def test_when_either_dies_the_other_stops_and_make_fails(started, dies):
+    server, worker = started.server_and_worker()
+    victim, other = (server, worker) if dies == "server" else (worker, server)
+    os.kill(victim, signal.SIGKILL)
+    assert started.process.wait(timeout=DEADLINE) != 0
+    assert not alive(other)
+    assert "exited with status -9; stopping the others" in started.output()
