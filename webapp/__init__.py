@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         presence,
         profile,
         settings,
+        simulate,
         users,
         worker,
     )
@@ -77,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     commands.init_app(app)
     demo.init_app(app)
     worker.init_app(app)
+    simulate.init_app(app)
     timezones.init_app(app)
     return app
 
