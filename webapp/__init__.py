@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import (
         activity,
         agents,
+        api,
         auth,
         commands,
         demo,
@@ -73,6 +74,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(presence.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(language.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # token-authenticated only, never by the session cookie
     errors.init_app(app)
     security.init_app(app)
     commands.init_app(app)

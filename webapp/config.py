@@ -63,3 +63,8 @@ class Config:
     # Every form here is a few kilobytes, so 1 MiB is plenty; a later upload such as a CSV
     # import can raise it for its own route with request.max_content_length.
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # The integration API (webapp.api): requests a second each token may make (429 beyond,
+    # counted in the database so every worker shares the count; SPEC §8's default is 100),
+    # and how often a token's "last used" time is written at most.
+    API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "100") or 100)
+    API_LAST_USED_RESOLUTION_SECONDS = 60

@@ -4,7 +4,8 @@ An error page has to render whatever broke: the database (busy, down, not a data
 all) or the request itself (a Host header Werkzeug cannot read leaves Flask without a URL
 adapter, so url_for() fails). So it is one self-contained template, rendered without
 Flask's context processors (Flask-Login's loads the user from the database) and with links
-that do not depend on the request's host.
+that do not depend on the request's host. Under /api/ every error is JSON instead, in the
+API's one shape (webapp.api.errors): an integration never gets a page.
 """
 
 from flask import Flask, current_app, make_response, request
@@ -16,6 +17,8 @@ from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import htmx
+from .api import errors as api_errors
+from .api import is_api_request
 from .extensions import db
 
 # Lazy: each page and toast says these in its reader's language (webapp.i18n chooses it
@@ -43,7 +46,10 @@ RETRY_AFTER = "2"
 
 def error_response(status: int, title: str, message: str):
     """A whole error page, or for htmx an empty answer whose toast says what happened (both
-    in the reader's language: title and message may be lazy translations)."""
+    in the reader's language: title and message may be lazy translations); under /api/, the
+    API's JSON error for the status."""
+    if is_api_request():
+        return api_errors.for_status(status)
     if htmx.is_partial_request():
         return htmx.toast(make_response("", status), message, "error")
     return make_response(render_error_page(title, message), status)

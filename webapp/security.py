@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, request
 
+from .api import is_api_request
+
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -44,8 +46,11 @@ def refuse_bodies_that_are_not_forms() -> None:
 
     Flask-WTF would also take JSON and multipart bodies, handing the forms numbers, lists
     and files where they expect text: that ended in 500s, after a login attempt had been
-    counted against the account.
+    counted against the account. The API (/api/) takes JSON instead, and checks its bodies
+    itself (webapp.api.bodies).
     """
+    if is_api_request():
+        return
     if request.method not in STATE_CHANGING_METHODS or request.mimetype == FORM_BODY:
         return
     if not request.mimetype and not has_body():

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from .. import i18n
+from ..api import is_api_request
 from ..extensions import login_manager
 from ..models import User
 
@@ -57,8 +58,11 @@ def expired(now: int) -> bool:
 
 
 def enforce_timeouts():
-    """Before each request: end a session idle too long or too old, else note this visit."""
-    if request.endpoint in SESSIONLESS_ENDPOINTS or not current_user.is_authenticated:
+    """Before each request: end a session idle too long or too old, else note this visit.
+    The API (/api/) authenticates by token alone: a login cookie sent along is not read, so
+    it neither answers for the caller nor sends them to the login page."""
+    if request.endpoint in SESSIONLESS_ENDPOINTS or is_api_request() \
+            or not current_user.is_authenticated:
         return None
     now = int(time.time())
     if expired(now):
