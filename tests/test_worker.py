@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -335,6 +335,17 @@ def test_a_worker_killed_mid_run_and_restarted_loses_nothing(factory, database_u
 
 # -- the database away, signals -------------------------------------------------------------------
 
+def test_an_unreachable_postgresql_is_logged_and_tried_again_without_crashing():
+    from tests.live import free_port
+
+    url = f"postgresql+psycopg://oam_test:oam_test@127.0.0.1:{free_port()}/nowhere"
+    with worker(url) as running:
+        wait_for(lambda: running.output().count("trying again") >= 2)
+        assert running.process.poll() is None
+        assert running.stop() == 0
+    assert "busy or unreachable" in running.output() and "Traceback" not in running.output()
+
+
 def test_a_database_that_is_away_is_logged_and_waited_for(tmp_path):
     """A database that cannot be opened (here a SQLite file in a folder that is not there
     yet) is logged and tried again; once it is there the worker goes on."""
@@ -378,10 +389,12 @@ def test_a_busy_database_is_logged_and_the_step_tried_again(account, factory, da
     intake(account.id, "wa-1")
     set_account(account.id, auto_allocation=True)
     db.session.rollback()
-    with worker(database_url) as running:
-        with allocation_lock_held(database_url, account.id):
-            wait_for(lambda: "busy or unreachable" in running.output())
-            assert queued(account.id) == 1
+    lock = ExitStack()
+    lock.enter_context(allocation_lock_held(database_url, account.id))  # before its first step
+    with lock, worker(database_url) as running:
+        wait_for(lambda: "busy or unreachable" in running.output())
+        assert queued(account.id) == 1
+        lock.close()
         wait_for(lambda: queued(account.id) == 0)
         wait_for(lambda: "The database answers again" in running.output())
         assert running.stop() == 0

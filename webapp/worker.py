@@ -24,6 +24,7 @@ tried again; SIGTERM or SIGINT stops the loop after the step under way. The log 
 per chat the worker moved, none per idle loop.
 """
 
+import contextlib
 import logging
 import signal
 import sys
@@ -157,8 +158,7 @@ def run(interval: float, stop: Stop, once: bool = False) -> None:
         try:
             step(stop)
         except (OperationalError, DBAPIError) as error:
-            db.session.rollback()
-            db.session.remove()
+            forget_the_session()
             failures += 1
             wait = min(interval * 2 ** failures, MAX_BACKOFF)
             log.warning("The database is busy or unreachable (%s); trying again in %.0f s.",
@@ -167,8 +167,7 @@ def run(interval: float, stop: Stop, once: bool = False) -> None:
             continue
         except Exception:
             # A bug, not the database: say it loudly, and keep the other accounts served.
-            db.session.rollback()
-            db.session.remove()
+            forget_the_session()
             failures += 1
             log.exception("A step failed; trying again in %.0f s.",
                           min(interval * 2 ** failures, MAX_BACKOFF))
@@ -180,6 +179,15 @@ def run(interval: float, stop: Stop, once: bool = False) -> None:
         if once:
             return
         stop.sleep(interval)
+
+
+def forget_the_session() -> None:
+    """Drop the failed transaction and its connection; the next step starts afresh (a
+    connection that died with the database may fail even to roll back)."""
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    with contextlib.suppress(Exception):
+        db.session.remove()
 
 
 def first_line(error: Exception) -> str:
