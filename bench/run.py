@@ -5,7 +5,9 @@ demo users (`flask seed-demo`) and an Admin (`flask create-admin`). gunicorn ser
 the repository's gunicorn.conf.py on a free 127.0.0.1 port; wrk drives /healthz, the users
 list fragment and three searches, and a Python loop creates and deletes users. Then it reads
 each worker's resident memory and weighs a first page load and a 25-row fragment. Every
-throughput and latency is also given as a ratio to /healthz measured in the same run.
+throughput and latency is also given as a ratio to /healthz measured in the same run. Last,
+the allocator section (bench/allocator.py) sends new chats through the API to 200 Online
+agents over 100,000 past chats, and counts what went over capacity.
 
 On a machine with two or more CPUs, gunicorn is pinned to one CPU and wrk to another: the
 server then has what a 1-vCPU VPS has, and the load generator does not compete with it.
@@ -29,6 +31,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import allocator  # bench/allocator.py: the allocator section
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -184,14 +188,18 @@ class Client:
 
 # -- load -------------------------------------------------------------------------------------
 
+SUMMARY_LUA = ROOT / "bench" / "summary.lua"
+
+
 def wrk(url: str, headers: list[str], connections: int, seconds: int,
-        cpu: int | None) -> Load:
+        cpu: int | None, script: Path = SUMMARY_LUA) -> Load:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-               "-s", str(ROOT / "bench" / "summary.lua")]
+               "-s", str(script)]
     for header in headers:
         command += ["-H", header]
     output = subprocess.run(pinned(cpu, command + [url]),  # noqa: S603  (no shell)
                             capture_output=True, text=True, check=True,
+                            env=os.environ | {"BENCH_SUMMARY_LUA": str(SUMMARY_LUA)},
                             timeout=seconds + 60).stdout
     figures = json.loads(output.split("BENCH ", 1)[1].splitlines()[0])
     return Load(rps=figures["requests"] / (figures["duration_us"] / 1e6),
@@ -437,7 +445,19 @@ def load_average() -> str:
     return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
-def bench(server: subprocess.Popen, port: int, database: Path, cpu: int | None) -> None:
+def bench_allocator(port: int, token: str, database: Path, cpu: int | None) -> list[str]:
+    """The allocator section; its rows for the README's table."""
+    url = f"http://127.0.0.1:{port}/healthz"
+    wrk(url, [], allocator.CONNECTIONS, WARMUP_SECONDS, cpu)
+    health = wrk(url, [], allocator.CONNECTIONS, SECONDS, cpu)
+    load = allocator.intake_load(port, token, SECONDS, WARMUP_SECONDS, wrk, cpu)
+    result = allocator.outcome(f"sqlite:///{database}")
+    allocator.report(load, health, result)
+    return allocator.readme_rows(load, health, result)
+
+
+def bench(server: subprocess.Popen, port: int, database: Path, cpu: int | None,
+          token: str) -> None:
     client = Client(port)
     client.log_in()
     chosen = endpoints(client, search_queries(database))
@@ -457,13 +477,14 @@ def bench(server: subprocess.Popen, port: int, database: Path, cpu: int | None) 
     after_writes = worker_memory(server.pid)
     print_memory(reading, after_writes)
     weights = print_bytes(client)
+    allocator_rows = bench_allocator(port, token, database, cpu)
     if USERS == 100_000:
-        write_readme(saturated, single, reading, after_writes, weights)
+        write_readme(saturated, single, reading, after_writes, weights, allocator_rows)
         print(f"\nThe table in README.md ({README_START}) now holds these figures.")
 
 
 def readme_table(saturated: dict[str, Load], single: dict[str, Load], reading: list,
-                 after_writes: list, weights: dict) -> str:
+                 after_writes: list, weights: dict, allocator_rows: list[str]) -> str:
     """The README's table of this run: each page's req/s as a share of /healthz's, p95 alone."""
     health = saturated["/healthz"]
     lines = ["| | req/s, share of `/healthz` (8 connections) | p95 alone | goal |",
@@ -487,7 +508,7 @@ def readme_table(saturated: dict[str, Load], single: dict[str, Load], reading: l
     lines.append(f"| {weights['rows']}-row fragment | {weights['fragment']:.1f} KB raw, "
                  f"{weights['fragment_gzipped']:.1f} KB gzipped | | < 10 KB raw "
                  + ("✓" if weights["fragment"] < 10 else "✗ missed") + " |")
-    return "\n".join(lines)
+    return "\n".join(lines + allocator_rows)
 
 
 def write_readme(*figures) -> None:
@@ -515,6 +536,8 @@ def main() -> None:
         env |= {"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": secrets.token_hex(32)}
         print(f"Preparing a fresh SQLite database with {USERS:,} users in {workdir} …")
         prepare_database(env)
+        token = allocator.prepare(env["DATABASE_URL"])
+        env |= allocator.server_settings()
         port = free_port()
         server = start_server(env, port, workdir, server_cpu)
         print(f"gunicorn with gunicorn.conf.py on 127.0.0.1:{port}"
@@ -523,7 +546,7 @@ def main() -> None:
               "×hz = ratio to /healthz in the same table.")
         print(f"Machine at start: {load_average()} over {os.cpu_count()} CPUs.")
         try:
-            bench(server, port, database, load_cpu)
+            bench(server, port, database, load_cpu, token)
         finally:
             server.terminate()
             server.wait(timeout=30)
