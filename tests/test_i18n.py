@@ -442,3 +442,98 @@ def _newest_token_id() -> int:
 def _listed(problems: dict) -> str:
     return "English left on Indonesian screens:\n" + "\n".join(
         f"  {name}: {word}" for name, found in problems.items() for word in found)
+
+
+# -- My chats and Monitoring (appended by the screens work of issue 14) -------------------------
+
+def test_my_chats_and_monitoring_read_in_indonesian(app, auth, factory, account, admin,
+                                                    indonesian_account):
+    """Every state of the chat screens, for an Agent, a Supervisor and an Admin who read
+    Indonesian: lists, polls, dialogs, refusals, the confirm popup and the history."""
+    # Imported here, so that this appended test stands on its own in a file others edit too.
+    from webapp.agents import service as agents
+    from webapp.chats import allocator
+    from webapp.chats.allocator import Actor
+    from webapp.models import ActorKind, AgentWorkload, Chat, Presence
+    from webapp.presence import service as presence
+
+    platform = Actor(ActorKind.API, 1, "platform")
+    budi = indonesian_account
+    sales = budi.division
+    supervisor = factory.user(account, Role.SUPERVISOR, username="rina", first_name="Rina",
+                              last_name="Wijaya", division=sales)
+    dewi = factory.user(account, Role.AGENT, username="dewi", first_name="Dewi",
+                        last_name="Lestari", division=sales)
+    db.session.add(AgentWorkload(user_id=budi.id, max_chats=1))
+    db.session.commit()
+    values = {name: True for name in ("agent_can_take_over", "agent_can_transfer")}
+    agents.save_allocation(account.id, {name: getattr(account, name)
+                                        for name in agents.SWITCHES} | values, admin)
+    for agent in (budi, dewi):
+        presence.set_presence(agent, Presence.ONLINE)
+
+    def arrive(external_id, name):
+        chat, _ = allocator.receive_chat(account.id, channel="whatsapp",
+                                         external_id=external_id, customer_name=name,
+                                         division_id=None, actor=platform)
+        return chat.id
+
+    first, second, third = arrive("wa-1", "Ani"), arrive("wa-2", "Bayu"), arrive("wa-3", "Citra")
+    allocator.note_message(account.id, first, allocator.CUSTOMER, platform)
+    with_budi = db.session.scalar(select(Chat.id).where(Chat.agent_id == budi.id))
+    arrive("wa-4", "Dodi")  # Ani went to budi (full), Bayu, Citra and Dodi to dewi
+    presence.set_presence(dewi, Presence.AWAY)
+
+    def client_for(user):
+        client = app.test_client()
+        client.post("/language", data={"language": "id", "next": "/login"})
+        client.post("/login", data={"username": user.username, "password": PASSWORD})
+        return client
+
+    agent = client_for(budi)
+    screens = {
+        "my chats": agent.get("/chats"),
+        "my chats, poll": agent.get("/chats", headers=HTMX),
+        "get new chat, full": agent.post("/chats/next", headers=HTMX),
+        "transfer dialog": agent.get(f"/chats/{with_budi}/transfer", headers=HTMX),
+        "transfer page": agent.get(f"/chats/{with_budi}/transfer"),
+        "transfer, missing": agent.post(f"/chats/{with_budi}/transfer", data={},
+                                        headers=HTMX),
+        "history, own chat": agent.get(f"/chats/{with_budi}/history", headers=HTMX),
+        "history, not own": agent.get(f"/chats/{second}/history", headers=HTMX),
+        "monitoring, agent": agent.get("/monitoring"),
+        "resolve": agent.post(f"/chats/{with_budi}/resolve", headers=HTMX),
+        "get new chat, none": agent.post("/chats/next", headers=HTMX),
+    }
+    arrive("wa-5", "Eka")  # to budi: full again
+    watcher = client_for(supervisor)
+    screens |= {
+        "supervisor my chats": watcher.get("/chats"),
+        "monitoring": watcher.get("/monitoring"),
+        "monitoring, poll": watcher.get("/monitoring", headers=HTMX),
+        "assign dialog": watcher.get(f"/monitoring/chats/{second}/assign", headers=HTMX),
+        "assign page": watcher.get(f"/monitoring/chats/{second}/assign"),
+        "assign, past the workload": watcher.post(f"/monitoring/chats/{second}/assign",
+                                                  data={"to": str(budi.id)}, headers=HTMX),
+        "assign, confirmed": watcher.post(f"/monitoring/chats/{second}/assign",
+                                          data={"to": str(budi.id), "confirm": "y"},
+                                          headers=HTMX),
+        "assign, to queue": watcher.post(f"/monitoring/chats/{third}/assign",
+                                         data={"to": "queue"}, headers=HTMX),
+        "assign, bad choice": watcher.post(f"/monitoring/chats/{third}/assign",
+                                           data={"to": "x"}, headers=HTMX),
+        "history": watcher.get(f"/chats/{second}/history", headers=HTMX),
+        "history page": watcher.get(f"/chats/{first}/history"),
+    }
+    boss = client_for(admin)
+    screens |= {"monitoring, admin": boss.get("/monitoring"),
+                "my chats, admin": boss.get("/chats")}
+    problems = {name: found for name, response in screens.items()
+                if (found := english_left_in(response))}
+    assert not problems, _listed(problems)
+    assert {name: response.status_code for name, response in screens.items()} == {
+        name: {"get new chat, full": 409, "transfer, missing": 422, "history, not own": 403,
+               "monitoring, agent": 403, "assign, past the workload": 409,
+               "assign, confirmed": 204, "assign, to queue": 204,
+               "assign, bad choice": 422, "my chats, admin": 403}.get(name, 200)
+        for name in screens}

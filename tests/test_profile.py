@@ -268,7 +268,7 @@ def test_password_rules_and_the_current_password(ann_client, ann, current, new, 
 # -- Where people land, and the header ------------------------------------------------------------
 
 @pytest.mark.parametrize("role, landing", [
-    (Role.AGENT, "/profile"), (Role.SUPERVISOR, "/profile"), (Role.ADMIN, "/settings"),
+    (Role.AGENT, "/chats"), (Role.SUPERVISOR, "/chats"), (Role.ADMIN, "/settings"),
 ])
 def test_each_role_lands_on_a_useful_page(client, auth, factory, account, role, landing):
     factory.user(account, role, username="member")

@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         agents,
         api,
         auth,
+        chats,
         commands,
         demo,
         health,
@@ -69,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(users.bp)
     app.register_blueprint(activity.bp)
     app.register_blueprint(agents.bp)
+    app.register_blueprint(chats.bp)
     app.register_blueprint(integrations.bp)
     app.register_blueprint(profile.bp)
     app.register_blueprint(presence.bp)

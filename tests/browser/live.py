@@ -217,12 +217,12 @@ class Demo:
 
 def login(page: Page, person: Person) -> None:
     """Log in through the form, as a person would; lands on Settings (an Admin) or on
-    Profile (Agents and Supervisors)."""
+    My chats (Agents and Supervisors)."""
     page.goto("/login")
     page.get_by_label("Username").fill(person.username)
     page.get_by_label("Password").fill(person.password)
     page.get_by_role("button", name="Login").click()
-    landing = "settings" if person.role == Role.ADMIN else "profile"
+    landing = "settings" if person.role == Role.ADMIN else "chats"
     expect(page).to_have_url(re.compile(rf"/{landing}$"))
 
 

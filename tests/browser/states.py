@@ -144,11 +144,11 @@ ANSWERS_422 = {"create-dialog-errors", "popup-error"}
 # -- Profile (issue 10): every user's own page, where Agents and Supervisors land ------------
 
 def profile_of_an_agent(page: Page, demo: Demo) -> None:
-    login(page, demo.users[2])  # Dewi Lestari, an Agent: lands on her Profile
-    # Her browser reports its time zone on the first page; shown once the page is loaded
-    # again, whichever state comes first.
+    login(page, demo.users[2])  # Dewi Lestari, an Agent: lands on My chats
+    # Her browser reports its time zone on the first page; shown on the next page she
+    # opens, whichever state comes first.
     page.wait_for_load_state("networkidle")
-    page.reload()
+    page.goto("/profile")
     expect(page.get_by_role("heading", name=demo.t("Profile"), exact=True)).to_be_visible()
 
 

@@ -177,3 +177,89 @@ def test_integrations_screens_in_both_languages(page: Page, problems, seed, axe_
     expect(name_field).to_have_attribute("aria-invalid", "true")
     expect(name_field).to_be_focused()
     check()  # the form with its error under the field
+
+
+# -- My chats and Monitoring (appended by the screens work of issue 14) ---------------------------
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_my_chats_and_monitoring_in_both_languages(page: Page, problems, seed, live_app,
+                                                   axe_source, language):
+    """My chats with chats and its transfer dialog; Monitoring with a queue, open and
+    flagged chats and the team, its assign dialog, the confirm popup past a Workload and a
+    chat's history: in English and Indonesian."""
+    # Imported here, so that this appended test stands on its own in a file others edit too.
+    from webapp.chats import allocator
+    from webapp.chats.allocator import Actor
+    from webapp.database import write_transaction
+    from webapp.extensions import db
+    from webapp.models import Account, ActorKind, AgentWorkload, Chat, Presence, Role, User
+    from webapp.presence import service as presence
+
+    from .live import login, translator
+
+    problems.allow_status(409, "past the Workload: the confirm popup")
+    t = translator(language)
+
+    def check() -> None:
+        # Lists dim while they load; axe would measure the fading colours.
+        page.wait_for_load_state("networkidle")
+        violations = axe_violations(page, axe_source)
+        blocking = [v for v in violations if v["impact"] in BLOCKING]
+        assert not blocking, "\n".join(
+            f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"])
+            for v in blocking)
+
+    account_id = seed.account()
+    agent = seed.user(account_id, Role.AGENT, username=seed.unique("dewi"), first_name="Dewi",
+                      last_name="Lestari", language=language)
+    other = seed.user(account_id, Role.AGENT, username=seed.unique("agus"), first_name="Agus",
+                      last_name="Pratama", language=language)
+    supervisor = seed.user(account_id, Role.SUPERVISOR, username=seed.unique("rina"),
+                           first_name="Rina", last_name="Wijaya", language=language)
+    platform = Actor(ActorKind.API, None, "platform")
+    with live_app.app_context():
+        with write_transaction():
+            db.session.get(Account, account_id).agent_can_transfer = True
+            db.session.add(AgentWorkload(user_id=agent.id, max_chats=2))
+            db.session.add(AgentWorkload(user_id=other.id, max_chats=1))
+        for person in (agent, other):
+            presence.set_presence(db.session.get(User, person.id), Presence.ONLINE)
+        for number, customer in enumerate(("Ani", "Bayu", "Citra", "Dodi")):
+            allocator.receive_chat(account_id, channel="whatsapp",
+                                   external_id=seed.unique(f"wa-{number}-"),
+                                   customer_name=customer, division_id=None, actor=platform)
+        with write_transaction():
+            flagged = db.session.scalar(db.select(Chat).where(Chat.agent_id == agent.id))
+            flagged.idle_flagged = True
+            flagged.customer_waiting_since = flagged.queued_at
+
+    login(page, agent)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.locator("#my-chat-rows > tr")).to_have_count(2)
+    check()
+    page.get_by_role("button", name=t("Transfer (%(customer)s)", customer="Ani")).click()
+    transfer = page.get_by_role("dialog", name=t("Transfer the chat with %(customer)s",
+                                                 customer="Ani"))
+    expect(transfer).to_be_visible()
+    check()
+    transfer.get_by_role("button", name=t("Cancel")).click()
+
+    page.context.clear_cookies()  # a browser of the Supervisor's own: the login in English
+    login(page, supervisor)
+    page.get_by_role("link", name=t("Monitoring")).click()
+    expect(page.locator("#queue-rows > tr")).to_have_count(1)
+    check()
+    page.get_by_role("button", name=t("Assign") + " (Dodi)").click()
+    dialog = page.get_by_role("dialog", name=t("Assign the chat with %(customer)s",
+                                               customer="Dodi"))
+    dialog.get_by_label(t("Assign to")).select_option(str(other.id))
+    check()
+    dialog.get_by_role("button", name=t("Assign"), exact=True).click()
+    confirm = page.get_by_role("dialog", name=t("Assign past the Workload?"))
+    expect(confirm).to_be_visible()
+    check()
+    confirm.get_by_role("button", name=t("Cancel")).click()
+    page.get_by_role("button", name=t("Why? (%(customer)s)", customer="Ani")).first.click()
+    expect(page.get_by_role("dialog", name=t("Why? The chat with %(customer)s",
+                                             customer="Ani"))).to_be_visible()
+    check()

@@ -82,7 +82,7 @@ def test_settings_lists_what_the_role_may_open(page: Page, seed, admin):
     agent = seed.user(admin.account_id, Role.AGENT)
     page.get_by_role("button", name="Logout").click()
     expect(page).to_have_url(re.compile(r"/login"))
-    login(page, agent)  # lands on Profile (tests/browser/test_profile.py); Settings by URL:
+    login(page, agent)  # lands on My chats; Settings by URL:
     page.goto("/settings")
     expect(page.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
     expect(page.get_by_text("Account Management")).to_have_count(0)

@@ -60,5 +60,5 @@ def home():
 
 def landing_page(user) -> str:
     """Where a user starts: Admins on Settings, where their work is; Agents and Supervisors
-    on their Profile, until My chats exists (SPEC section 7)."""
-    return url_for("settings.index" if user.is_admin else "profile.index")
+    on My chats (SPEC section 7)."""
+    return url_for("settings.index" if user.is_admin else "chats.index")
