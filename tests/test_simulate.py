@@ -129,7 +129,8 @@ def assert_consistent(account_id: int, workload: int) -> None:
             held[decision.to_agent_id] += 1
             assert held[decision.to_agent_id] <= workload
     for chat in chats:
-        assert (chat.status == ChatStatus.QUEUED) == (chat.agent_id is None)
+        if chat.status != ChatStatus.RESOLVED:  # a resolved one may never have had an agent
+            assert (chat.status == ChatStatus.QUEUED) == (chat.agent_id is None)
         history = [d for d in decisions if d.chat_id == chat.id]
         assert history[0].reason in (DecisionReason.ARRIVED, DecisionReason.AUTO,
                                      DecisionReason.CUSTOM)
@@ -203,3 +204,15 @@ def test_sigterm_stops_a_run_and_says_what_is_left(factory, account, database_ur
     assert "Stopped;" in output and "Traceback" not in output
     assert_consistent(account.id, workload=1)
     assert allocator.roster(account.id)[0].load == 1
+
+
+def test_with_nobody_online_it_says_so_and_the_waiting_customers_give_up_in_the_end(
+        factory, account, database_url):
+    status, output = simulate(database_url, "--rate", "10/s", "--for", "1s",
+                              "--chat-length", "1s")
+    assert status == 0, output
+    assert "0 agents are Online" in output and "Nobody is Online" in output
+    chats, decisions = chats_and_decisions(account.id)
+    assert chats and {chat.status for chat in chats} == {ChatStatus.RESOLVED}
+    assert {d.reason for d in decisions} == {DecisionReason.ARRIVED, DecisionReason.RESOLVED}
+    assert_consistent(account.id, workload=5)

@@ -11,8 +11,9 @@ chat in ten is never answered by its agent, for the idle rule to find. With Cust
 allocation on, the simulator plays the platform too: it picks one of the candidates the
 allocator names for a new chat.
 
-After `--for` no new chats come; the open ones carry on until they are resolved (Ctrl-C, or
-`--leave-open`, leaves them open). A line every few seconds counts what this run sent and
+After `--for` no new chats come; the open ones carry on until they are resolved, and
+customers still waiting three conversation lengths later give up (Ctrl-C, or `--leave-open`,
+leaves them open). A line every few seconds counts what this run sent and
 resolved and what the account holds now.
 """
 
@@ -56,6 +57,9 @@ SYNC_EVERY = 1.0  # seconds between reads of who holds the open chats
 SILENT_SHARE = 0.1  # chats whose agent never answers (the idle rule's business)
 ANSWER_WITHIN = (2.0, 8.0)  # seconds an agent takes to answer
 WRITE_BACK_WITHIN = (3.0, 12.0)  # seconds the customer takes to write again
+# Winding down, customers wait this many conversation lengths after the last chat came, then
+# give up: without it nobody Online would keep the run going for ever.
+PATIENCE = 3
 
 UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600,
          "hour": 3600}
@@ -164,6 +168,8 @@ class Simulation:
             if now >= next_sync:
                 self.sync(now)
                 next_sync = now + SYNC_EVERY
+                if not sending and now - start >= self.duration + PATIENCE * self.chat_length:
+                    self.give_up_waiting(now)
             if now >= next_report:
                 self.say(now - start)
                 next_report += REPORT_EVERY
@@ -231,6 +237,14 @@ class Simulation:
                     if not conversation.silent:
                         self.later(now + self.rng.uniform(*ANSWER_WITHIN), AGENT, conversation)
         db.session.rollback()  # end the read
+
+    def give_up_waiting(self, now: float) -> None:
+        """Winding down, customers still waiting PATIENCE conversation lengths after the
+        last chat came give up: their chats are resolved from the queue."""
+        for conversation in self.open.values():
+            if conversation.ends_at is None:
+                conversation.ends_at = now
+                self.later(now, "resolve", conversation)
 
     def handle(self, event: Event, now: float) -> None:
         conversation = self.open.get(event.chat_id)
