@@ -340,6 +340,13 @@ def test_unknown_fields_are_named_not_ignored(api):
     assert error["fields"] == {"divison": "Unknown field.", "a?b": "Unknown field."}
 
 
+def test_a_body_of_many_unknown_fields_gets_the_first_twenty_named(api):
+    body = {"channel": "whatsapp", "external_id": "x"} | {f"f{n}": n for n in range(50_000)}
+    raw = json.dumps(body)  # in this order (the test client would sort the keys)
+    error = error_of(api.post("/rooms", data=raw, content_type="application/json"), 422)
+    assert set(error["fields"]) == {f"f{n}" for n in range(20)}
+
+
 def test_unicode_is_kept_as_sent(api):
     name = "Ani 👩‍💻 Łódź 中文 \u200b"
     response = api.room(external_id="ünïcødé-🙂", customer_name=name)

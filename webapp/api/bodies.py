@@ -20,6 +20,8 @@ from flask_babel import ngettext
 from .errors import ApiError
 
 JSON_TYPE = "application/json"
+# A body of a hundred thousand made-up fields gets the first few named, not an answer as big.
+MOST_UNKNOWN_FIELDS_NAMED = 20
 
 NOT_UTF8 = _l("The body is not UTF-8.")
 MALFORMED = _l("The body is not valid JSON.")
@@ -73,17 +75,22 @@ def refuse_constant(name: str):
 
 def checked(fields: Mapping[str, "Field"], body: dict) -> dict[str, Any]:
     values, problems = {}, {}
-    for name in body:
-        if name not in fields:
-            problems[printable(name)] = UNKNOWN_FIELD
+    unknown = [name for name in body if name not in fields]
+    for name in unknown[:MOST_UNKNOWN_FIELDS_NAMED]:
+        problems[printable(name)] = UNKNOWN_FIELD
     for name, field in fields.items():
         try:
             values[name] = field.read(body.get(name))
         except FieldProblem as problem:
             problems[name] = problem.message
     if problems:
-        raise ApiError(422, "invalid_fields", INVALID_FIELDS, fields=problems)
+        raise invalid_fields(**problems)
     return values
+
+
+def invalid_fields(**problems) -> ApiError:
+    """The 422 naming each field at fault and what is wrong with it."""
+    return ApiError(422, "invalid_fields", INVALID_FIELDS, fields=problems)
 
 
 def printable(name: str) -> str:

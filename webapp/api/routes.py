@@ -10,17 +10,17 @@ from sqlalchemy import func, select
 from ..chats import allocator
 from ..chats.allocator import Refused
 from ..extensions import db
-from ..models import Chat, DecisionReason, Division, Presence, Role, Status, User
+from ..models import Chat, DecisionReason, Presence, Role, Status, User
 from ..presence.service import set_presence_by_api
 from . import bp, representations
 from .access import authenticate, current_caller
-from .bodies import INVALID_FIELDS, Choice, Text, TrueFlag, is_control, json_body
+from .bodies import Choice, Text, TrueFlag, invalid_fields, is_control, json_body
 from .errors import ApiError, error_response
+from .intake import receive_room
 from .openapi import document
 
 NO_SUCH_ROOM = _l("No such room.")
 NO_SUCH_AGENT = _l("No Agent or Supervisor with this username in the account.")
-NO_SUCH_DIVISION = _l("Division is not one of this account's divisions.")
 AGENT_OR_QUEUE = _l("Give an agent's username, or \"queue\": true.")
 NOT_BOTH = _l("Give either an agent or \"queue\": true, not both.")
 
@@ -76,12 +76,9 @@ def create_room():
     before (resolved or not), so a retry is safe."""
     caller = current_caller()
     body = json_body(ROOM_FIELDS)
-    division_id = None
-    if body["division"] is not None:
-        division_id = division_named(caller.account_id, body["division"])
-    chat, created = allocator.receive_chat(
+    chat, created = receive_room(
         caller.account_id, channel=body["channel"], external_id=body["external_id"],
-        customer_name=body["customer_name"] or "", division_id=division_id,
+        customer_name=body["customer_name"] or "", division=body["division"],
         actor=caller.actor)
     response = jsonify(representations.room(chat))
     if created:
@@ -120,16 +117,16 @@ def assign(room_id: int):
     sends it back to the queue at its original place. Never over a Workload."""
     body = json_body(ASSIGN_FIELDS)
     if body["agent"] is None and body["queue"] is None:
-        raise invalid(agent=AGENT_OR_QUEUE, queue=AGENT_OR_QUEUE)
+        raise invalid_fields(agent=AGENT_OR_QUEUE, queue=AGENT_OR_QUEUE)
     if body["agent"] is not None and body["queue"] is not None:
-        raise invalid(agent=NOT_BOTH, queue=NOT_BOTH)
+        raise invalid_fields(agent=NOT_BOTH, queue=NOT_BOTH)
     caller = current_caller()
     room_of_account(room_id)  # another account's room is a 404 before any agent is named
     agent = None
     if body["agent"] is not None:
         agent = roster_user(caller.account_id, body["agent"])
         if agent is None:
-            raise invalid(agent=NO_SUCH_AGENT)
+            raise invalid_fields(agent=NO_SUCH_AGENT)
     chat = allocator.assign_chat(caller.account_id, room_id, agent, caller.actor,
                                  DecisionReason.CUSTOM)
     return representations.room(chat)
@@ -183,16 +180,3 @@ def roster_user(account_id: int, username: str) -> User | None:
     return db.session.scalar(select(User).where(
         User.account_id == account_id, User.role.in_(ROSTER_ROLES),
         func.lower(User.username) == func.lower(username)))
-
-
-def division_named(account_id: int, name: str) -> int:
-    """The id of the account's division of that name (ignoring case), or a 422."""
-    division_id = db.session.scalar(select(Division.id).where(
-        Division.account_id == account_id, func.lower(Division.name) == func.lower(name)))
-    if division_id is None:
-        raise invalid(division=NO_SUCH_DIVISION)
-    return division_id
-
-
-def invalid(**fields) -> ApiError:
-    return ApiError(422, "invalid_fields", INVALID_FIELDS, fields=fields)
