@@ -16,7 +16,6 @@ process, which then stops them in order.
 """
 
 import ctypes
-import ctypes.util
 import os
 import shlex
 import signal
@@ -29,11 +28,15 @@ POLL = 0.2
 PR_SET_PDEATHSIG = 1
 
 
+# The C library, looked up before any fork (die_with_parent runs between fork and exec,
+# where nothing that may start a process or take a lock should run).
+LIBC = ctypes.CDLL(None) if sys.platform.startswith("linux") else None
+
+
 def die_with_parent() -> None:
     """In the child, before it runs the command: SIGTERM when this process dies (Linux)."""
-    library = ctypes.util.find_library("c")
-    if sys.platform.startswith("linux") and library:
-        ctypes.CDLL(library, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if LIBC is not None:
+        LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Stop(Exception):

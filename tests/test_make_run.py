@@ -5,6 +5,7 @@ the other is stopped and make fails."""
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -144,3 +145,14 @@ def test_when_either_dies_the_other_stops_and_make_fails(started, dies):
     assert started.process.wait(timeout=DEADLINE) != 0
     assert not alive(other)
     assert "exited with status -9; stopping the others" in started.output()
+
+
+def test_when_together_itself_is_killed_outright_its_commands_go_too():
+    """SIGKILL leaves no time to stop anything: Linux sends each command SIGTERM."""
+    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "together.py"),
+                                "sleep 300", "sleep 301"])
+    wait_for(lambda: len(descendants(process.pid)) == 2)
+    commands = descendants(process.pid)
+    process.kill()
+    process.wait()
+    wait_for(lambda: not any(alive(pid) for pid in commands))
