@@ -249,7 +249,7 @@ def test_my_chats_and_monitoring_in_both_languages(page: Page, problems, seed, l
     page.get_by_role("link", name=t("Monitoring")).click()
     expect(page.locator("#queue-rows > tr")).to_have_count(1)
     check()
-    page.get_by_role("button", name=t("Assign") + " (Dodi)").click()
+    page.get_by_role("button", name=t("Assign (%(customer)s)", customer="Dodi")).click()
     dialog = page.get_by_role("dialog", name=t("Assign the chat with %(customer)s",
                                                customer="Dodi"))
     dialog.get_by_label(t("Assign to")).select_option(str(other.id))

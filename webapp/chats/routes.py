@@ -15,8 +15,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import htmx
+from ..channels import CHANNEL_LABELS
 from ..i18n import current_language
-from ..labels import channel_label
+from ..labels import PRESENCE_LABELS, channel_label
 from ..models import ActorKind, Chat, ChatStatus, DecisionReason, Role, User, utcnow
 from ..views import finished, get_or_404
 from . import allocator, bp, screens
@@ -52,8 +53,26 @@ def require_login() -> None:
 def chat_screens() -> dict:
     """The header shows My chats and Monitoring to the roles that have them."""
     return {"has_my_chats": screens.may_hold_chats, "has_monitoring": screens.may_monitor,
+            "chat_words": chat_words,
             "chats_poll_seconds": lambda: current_app.config.get("CHATS_POLL_SECONDS",
                                                                  POLL_SECONDS)}
+
+
+def chat_words() -> dict:
+    """The words every row of a chat list repeats, translated once per list: a polled list
+    renders hundreds of rows every few seconds. The "…(%(customer)s)" ones are patterns,
+    filled per row (`|format(customer=…)`)."""
+    return {"customer": _("Customer"), "channel": _("Channel"), "agent": _("Agent"),
+            "division": _("Division"), "place": _("Place"), "waiting": _("Waiting"),
+            "waiting_since": _("Waiting since arrival"),
+            "customer_waiting": _("Customer waiting"), "answered": _("Answered"),
+            "flagged": _("Flagged by the idle rule"), "presence": _("Presence"),
+            "load": _("Load"), "why": _("Why?"), "why_of": _("Why? (%(customer)s)"),
+            "assign": _("Assign"), "assign_of": _("Assign (%(customer)s)"),
+            "transfer": _("Transfer"), "transfer_of": _("Transfer (%(customer)s)"),
+            "resolve": _("Resolve"), "resolve_of": _("Resolve (%(customer)s)"),
+            "presences": {code: str(label) for code, label in PRESENCE_LABELS.items()},
+            "channels": {code: str(label) for code, label in CHANNEL_LABELS.items()}}
 
 
 @bp.app_template_filter("waited")
