@@ -96,7 +96,7 @@ def accounts_with_a_queue() -> list[int]:
 
 
 def describe(decisions: Iterable[ChatDecision]) -> list[str]:
-    """One line per chat moved: "chat 12 (whatsapp, Ani): idle rule, budi -> sari"."""
+    """One line per chat moved: "chat 12: idle rule, budi -> sari" ("queue" for no one)."""
     lines = []
     for decision in decisions:
         chat = decision.chat_id
