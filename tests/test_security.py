@@ -305,7 +305,7 @@ def test_per_address_limit(client, ann):
 
 # The language switcher is on the login page too: a visitor chooses before logging in.
 PUBLIC = {"static", "auth.login", "auth.home", "health.healthz", "language.choose"}
-ADMIN_AREAS = ("users.", "activity.", "agents.")
+ADMIN_AREAS = ("users.", "activity.", "agents.", "integrations.")
 # Areas for every logged-in user whatever their role (anonymous visitors go to login).
 EVERY_USER_AREAS = ("profile.",)
 
