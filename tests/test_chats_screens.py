@@ -163,6 +163,13 @@ def test_an_agent_not_online_is_told_new_chats_do_not_reach_them(app, factory, a
     assert "You are not Online" in page and "You hold no chats right now." in page
 
 
+def test_a_supervisor_is_told_where_their_divisions_chats_are(app, factory, account):
+    supervisor = factory.user(account, Role.SUPERVISOR, username="rina")
+    page = client_of(app, supervisor).get("/chats").text
+    assert "New chats go to Agents. Your division's chats are on Monitoring." in page
+    assert "You are not Online" not in page and "Get New Chat" not in page
+
+
 def test_get_new_chat_shows_only_when_the_account_allows_takeover(app, account, admin, online):
     budi = online("budi")
     client = client_of(app, budi)
@@ -512,3 +519,70 @@ def test_no_500_for_odd_ids_and_methods(app, account, admin, online):
         assert client.get(path).status_code == 404, path
     assert client.delete("/monitoring").status_code == 405
     assert db.session.scalar(select(Chat.id)) is None
+
+
+# -- under gunicorn: real processes ------------------------------------------------------------
+
+def test_twenty_simultaneous_get_new_chat_clicks_on_the_last_waiting_chat(server):
+    """Twenty Agents click Get New Chat at the same moment, each through gunicorn (several
+    workers and threads) on the one waiting chat: one gets it, nineteen are told none is
+    waiting, nothing fails."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from time import time
+
+    from webapp import create_app
+    from webapp.models import Account, ChatDecision, User
+
+    from . import live
+    from .conftest import FAST_HASH
+
+    takers = 20
+    database_url = server.env["DATABASE_URL"]
+    setup = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url})
+    with setup.app_context():
+        with write_transaction():
+            account = db.session.scalar(select(Account).where(Account.name == "Live"))
+            account.auto_allocation, account.agent_can_take_over = False, True
+            general = account.divisions[0].id
+            for number in range(takers):
+                agent = User(account_id=account.id, username=f"taker{number}",
+                             email=f"taker{number}@live.example.com", first_name="Taker",
+                             role=Role.AGENT, division_id=general)
+                agent.set_password(PASSWORD, FAST_HASH)
+                db.session.add(agent)
+        agents = list(db.session.scalars(select(User).where(User.role == Role.AGENT)))
+        for agent in agents:
+            presence.set_presence(agent, Presence.ONLINE)
+        chat_id = intake(account, "wa-last").id
+        db.session.remove()
+        db.engine.dispose()
+
+    browsers = []
+    for number in range(takers):
+        browser = live.Browser(server.url)
+        browser.login(f"taker{number}", PASSWORD)
+        browser.request("GET", "/chats")  # a token for this session
+        browsers.append(browser)
+    start_at = time() + 2.0
+    with ProcessPoolExecutor(max_workers=takers,
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(live.post_at, server.url, "/chats/next", {},
+                               browser.cookie_header(), browser.csrf_token, start_at)
+                   for browser in browsers]
+        answers = [future.result(timeout=120) for future in futures]
+
+    assert [status for status, _ in answers] == [200] * takers, answers
+    winners = [number for number, (_, body) in enumerate(answers)
+               if f'id="chat-{chat_id}"' in body]
+    assert len(winners) == 1, answers
+    assert sum("You hold no chats right now." in body for _, body in answers) == takers - 1
+    with setup.app_context():
+        chat = db.session.get(Chat, chat_id)
+        assert (chat.status, chat.agent.username) == (ChatStatus.ASSIGNED,
+                                                      f"taker{winners[0]}")
+        assert list(db.session.scalars(
+            select(ChatDecision.reason).where(ChatDecision.chat_id == chat_id)
+            .order_by(ChatDecision.id))) == [DecisionReason.ARRIVED, DecisionReason.TAKEOVER]
+        db.engine.dispose()
+    assert "Traceback" not in server.output()

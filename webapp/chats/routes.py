@@ -102,9 +102,10 @@ def require_my_chats() -> None:
 
 def my_chats_context(problem: str | None = None) -> dict:
     account = current_user.account
-    return {"chats": screens.my_chats(me()), "online": screens.is_online(me()),
-            "problem": problem,
-            "can_take": account.agent_can_take_over and current_user.role == Role.AGENT,
+    agent = current_user.role == Role.AGENT
+    return {"chats": screens.my_chats(me()), "agent": agent,
+            "online": agent and screens.is_online(me()), "problem": problem,
+            "can_take": account.agent_can_take_over and agent,
             "can_transfer": account.agent_can_transfer, "form": ActionForm()}
 
 
