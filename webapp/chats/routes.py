@@ -86,16 +86,19 @@ def waited(since: datetime | None) -> str:
 
 @bp.app_template_filter("reason_label")
 def reason_label(reason: DecisionReason) -> str:
+    """Why a chat moved, in words: "Auto", "Get New Chat", "Idle rule"…"""
     return str(REASON_LABELS.get(reason, reason))
 
 
 def me() -> User:
+    """The logged-in user itself (the allocator and the queries take a User, not a proxy)."""
     return current_user._get_current_object()
 
 
 # -- My chats -------------------------------------------------------------------------------
 
 def require_my_chats() -> None:
+    """My chats is for Agents and Supervisors; an Admin holds no chats (403)."""
     if not screens.may_hold_chats(current_user):
         abort(403)
 
@@ -173,6 +176,7 @@ def resolve(chat_id: int):
 
 
 def customer_of(chat: Chat) -> str:
+    """The customer as messages name them: their name, else the platform's id."""
     return chat.customer_name or chat.external_id
 
 
@@ -253,6 +257,7 @@ def history(chat_id: int):
 # -- Monitoring ----------------------------------------------------------------------------------
 
 def require_monitoring() -> None:
+    """Monitoring is for Supervisors and Admins (403 for Agents)."""
     if not screens.may_monitor(current_user):
         abort(403)
 
