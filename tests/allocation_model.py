@@ -122,22 +122,26 @@ class Model:
         return scope is None or agent.division_id in scope
 
     def eligible(self, agent: Agent, chat: ChatModel, at: datetime,
-                 skip_tried: bool = True) -> bool:
-        """SPEC §7: an active Agent, Online, with room, in the chat's division; the
-        allocator's own choices also pass over the agents already tried for the chat."""
+                 skip_tried: bool = False) -> bool:
+        """SPEC §7: an active Agent, Online, with room, in the chat's division; the idle rule
+        (`skip_tried`) also passes over the agents already tried for the chat."""
         return (self.online(agent, at) and self.has_room(agent) and self.in_scope(agent, chat)
                 and agent.id != chat.agent_id
                 and not (skip_tried and agent.id in chat.tried))
 
-    def rank(self, agent: Agent) -> tuple:
-        """Best first: least load relative to Workload, then given a chat longest ago
-        (never counts as longest), then the lowest id."""
-        return (Fraction(self.load(agent.id), max(self.capacity(agent), 1)),
+    def rank(self, agent: Agent, chat: ChatModel) -> tuple:
+        """Best first: not tried for the chat before tried, then least load relative to
+        Workload, then given a chat longest ago (never counts as longest), then the lowest
+        id."""
+        return (agent.id in chat.tried,
+                Fraction(self.load(agent.id), max(self.capacity(agent), 1)),
                 agent.last_given is not None, agent.last_given or datetime.min, agent.id)
 
-    def candidates(self, chat: ChatModel, at: datetime, skip_tried: bool = True) -> list[Agent]:
+    def candidates(self, chat: ChatModel, at: datetime,
+                   skip_tried: bool = False) -> list[Agent]:
         return sorted((agent for agent in self.agents.values()
-                       if self.eligible(agent, chat, at, skip_tried)), key=self.rank)
+                       if self.eligible(agent, chat, at, skip_tried)),
+                      key=lambda agent: self.rank(agent, chat))
 
     def as_recorded(self, agents: list[Agent]) -> list[tuple]:
         return [(agent.id, self.load(agent.id), self.capacity(agent))
@@ -250,10 +254,10 @@ class Model:
                 raise Broken(f"{where}: auto with Auto {self.auto}, chat {chat.status}")
             if reason == "idle_rule" and chat.status != ASSIGNED:
                 raise Broken(f"{where}: the idle rule moved a {chat.status} chat")
-            best = self.candidates(chat, at)
+            best = self.candidates(chat, at, skip_tried=reason == "idle_rule")
             if not best or best[0].id != receiver.id:
                 raise Broken(f"{where}: went to {receiver.username}; best by the rules: "
-                             f"{[(a.username, self.rank(a)) for a in best[:3]]}")
+                             f"{[(a.username, self.rank(a, chat)) for a in best[:3]]}")
             recorded = [(c["id"], c["load"], c["capacity"]) for c in decision.candidates]
             if recorded != self.as_recorded(best):
                 raise Broken(f"{where}: candidates {recorded}, expected "

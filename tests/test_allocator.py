@@ -318,21 +318,78 @@ def test_an_agent_transfers_their_chat_only_when_allowed(account, online, admin)
     assert decisions(chat)[-1] == (DecisionReason.TRANSFER, "budi", "sari")
 
 
-def test_a_chat_handed_back_to_the_queue_is_not_given_to_the_same_agent_again(account, online,
-                                                                              admin):
+def test_a_chat_handed_back_goes_to_someone_else_when_anyone_else_can_take_it(account, online,
+                                                                            admin):
     set_switches(account, admin, agent_can_transfer=True)
     budi = online("budi")
+    sari = online("sari", workload=1)
     chat = intake(account, "wa-1")
+    intake(account, "wa-2")  # Sari full: Budi is the less loaded one, not Sari at 1 of 1
+    assert holder(chat) == "budi"
+    allocator.resolve_chat(account.id, intake(account, "wa-3").id, API)
     allocator.assign_chat(account.id, chat.id, None, Actor.of_user(budi),
                           DecisionReason.TRANSFER)
-    assert queue(account) == ["wa-1"]
-    sari = online("sari")
-    assert holder(chat) == sari.username
+    assert holder(chat) == "budi"  # no one else has room: back to Budi, never stranded
+    allocator.resolve_chat(account.id, db.session.scalar(
+        select(Chat.id).where(Chat.external_id == "wa-2")), API)
+    allocator.assign_chat(account.id, chat.id, None, Actor.of_user(budi),
+                          DecisionReason.TRANSFER)
+    assert holder(chat) == sari.username  # tried agents come last
 
 
-@pytest.mark.parametrize("problem", ["offline", "full", "other division", "disabled"])
+def test_a_chat_the_idle_rule_took_goes_back_to_its_first_agent_when_the_second_leaves(
+        account, online, admin):
+    """Found in review: the tried list must not strand a chat in the queue."""
+    agents.save_workload_settings(account.id, {"default_workload": 5, "idle_rule_on": True,
+                                               "idle_minutes": 1, "idle_tries": 3}, admin)
+    start = utcnow()
+    online("a", by_api=True)
+    chat = intake(account, "x", now=start)
+    b = online("b", by_api=True)
+    allocator.note_message(account.id, chat.id, "customer", API, now=start)
+    allocator.apply_idle_rule(account.id, now=start + timedelta(minutes=1))
+    assert holder(chat) == "b"
+    users.update_user(b, {"status": Status.DISABLED}, admin, b.version)
+    assert holder(chat) == "a"
+
+
+def test_get_new_chat_takes_a_chat_the_agent_handed_back(account, online, admin):
+    set_switches(account, admin, auto_allocation=False, agent_can_take_over=True,
+                 agent_can_transfer=True)
+    budi = online("budi")
+    chat = intake(account, "wa-1")
+    allocator.take_next_chat(budi)
+    allocator.assign_chat(account.id, chat.id, None, Actor.of_user(budi),
+                          DecisionReason.TRANSFER)
+    assert allocator.take_next_chat(budi).id == chat.id
+
+
+def test_an_agent_moved_keeps_the_chats_their_new_division_takes(account, factory, online,
+                                                                  admin):
+    sales = factory.division(account, "Sales")
+    budi = online("budi")
+    anyone = intake(account, "wa-any")
+    general_only = intake(account, "wa-general", division=account.divisions[0])
+    users.update_user(budi, {"division_id": sales.id}, admin, budi.version)
+    assert holder(anyone) == "budi" and holder(general_only) is None
+    assert decisions(general_only)[-1] == (DecisionReason.AGENT_LEFT, "budi", "")
+
+
+def test_an_agent_disabled_and_enabled_again_starts_offline(account, factory, admin):
+    budi = factory.user(account, Role.AGENT, username="budi")
+    presence.set_presence_by_api(budi, Presence.ONLINE)
+    users.update_user(budi, {"status": Status.DISABLED}, admin, budi.version)
+    budi = db.session.get(User, budi.id)
+    users.update_user(budi, {"status": Status.ACTIVE}, admin, budi.version)
+    assert presence.presence_of(budi.id) == Presence.OFFLINE
+    assert intake(account, "wa-1").status == ChatStatus.QUEUED
+
+
+@pytest.mark.parametrize(("problem", "code", "status"), [
+    ("offline", "agent_not_online", 409), ("full", allocator.AGENT_FULL, 409),
+    ("other division", "agent_other_division", 409), ("disabled", "not_an_agent", 422)])
 def test_the_api_never_assigns_to_an_agent_who_is_not_eligible(account, factory, online, admin,
-                                                               problem):
+                                                               problem, code, status):
     set_switches(account, admin, auto_allocation=False, custom_allocation=True)
     chat = intake(account, "wa-1")
     if problem == "offline":
@@ -349,7 +406,7 @@ def test_the_api_never_assigns_to_an_agent_who_is_not_eligible(account, factory,
     with pytest.raises(Refused) as refused:
         allocator.assign_chat(account.id, chat.id, agent, API, DecisionReason.CUSTOM,
                               over_capacity=True)
-    assert refused.value.status in (409, 422)
+    assert (refused.value.code, refused.value.status) == (code, status)
     assert holder(chat) is None
 
 
@@ -362,7 +419,7 @@ def test_a_supervisor_assigns_over_capacity_only_by_confirming_and_it_is_recorde
     allocator.assign_chat(account.id, first.id, budi, boss, DecisionReason.SUPERVISOR)
     with pytest.raises(Refused) as refused:
         allocator.assign_chat(account.id, second.id, budi, boss, DecisionReason.SUPERVISOR)
-    assert refused.value.code == "agent_full"
+    assert refused.value.code == allocator.AGENT_FULL
     allocator.assign_chat(account.id, second.id, budi, boss, DecisionReason.SUPERVISOR,
                           over_capacity=True)
     last = allocator.decisions_of(db.session.get(Chat, second.id))[-1]

@@ -274,6 +274,8 @@ class AllocationMachine(RuleBasedStateMachine):
         # The change is made first, then its chats go back to the queue and it drains.
         if how in ("disable", "delete"):
             person.active = False  # a deleted agent is gone once the decisions are read
+            # Disabled, they start Offline when enabled again (never Online at once).
+            person.presence, person.by_api = "offline", False
         elif how == "supervisor":
             person.role = "Supervisor"
         elif how == "move":
@@ -524,7 +526,8 @@ class AllocationMachine(RuleBasedStateMachine):
             while pending and pending[0].id != until:
                 chat = pending.pop(0)
                 assert chat.handovers < model.idle_tries, f"chat {chat.id} not flagged"
-                assert not model.candidates(chat, now), f"chat {chat.id} not handed on"
+                assert not model.candidates(chat, now, skip_tried=True), \
+                    f"chat {chat.id} not handed on"
 
         if last_idle < 0:
             passed_over(None)

@@ -13,7 +13,9 @@ lock before its first read, and then nothing can come between its checks and its
 Reads use a plain (deferred) BEGIN and never take the write lock.
 
 PostgreSQL: a write transaction is a plain transaction; the service functions lock the rows
-their rules depend on (SELECT … FOR UPDATE).
+their rules depend on (SELECT … FOR UPDATE), and everything that moves chats or changes who
+may take them first takes its account's allocation lock, an advisory lock
+(webapp.chats.allocator.lock_allocation).
 """
 
 import re

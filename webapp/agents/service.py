@@ -150,6 +150,7 @@ def update_division(division: Division, name: str, channels: list[str], actor: U
     channel it serves)."""
     with write_transaction():
         allocator.lock_allocation(division.account_id)
+        db.session.refresh(division)  # as it is now that no one else can change it
         before = {"name": division.name, "channels": list(division.channels)}
         division.name = name
         division.channels = in_order(channels)
@@ -158,7 +159,7 @@ def update_division(division: Division, name: str, channels: list[str], actor: U
         if changes:
             audit.record(AuditAction.DIVISION_EDITED, account_id=division.account_id,
                          actor=actor, target_name=division.name, changes=changes)
-            allocator.capacity_changed(division.account_id)
+            allocator.drain(division.account_id)
 
 
 def delete_problem(others: list[Division]) -> str | None:
@@ -183,6 +184,7 @@ def delete_division(division: Division, move_to_id: int | None, actor: User) -> 
         # include it, and later ones wait for the delete and are then refused.
         db.session.execute(select(Division.id).where(Division.id == division.id)
                            .with_for_update())
+        db.session.refresh(division)  # its name and channels as locked, for the audit entry
         others = [other for other in account_divisions(division.account_id)
                   if other.id != division.id]
         problem = delete_problem(others)
@@ -214,10 +216,13 @@ def delete_division(division: Division, move_to_id: int | None, actor: User) -> 
         db.session.delete(division)
         db.session.flush()
         # Chats that named the division now go by their channel (the foreign key cleared
-        # it); the members moved: their chats go back to the queue, which drains.
+        # it); the members moved: the chats their new division does not take go back to
+        # the queue, which drains.
         for member in members:
-            allocator.agent_left(member, allocator.Actor.of_user(actor))
-        allocator.capacity_changed(division.account_id)
+            if member.role == Role.AGENT:
+                db.session.expire(member)  # its division changed behind the session's back
+                allocator.agent_moved(member, allocator.Actor.of_user(actor))
+        allocator.drain(division.account_id)
     db.session.expire_all()  # the moved members' rows changed behind the session's back
     return len(members)
 
@@ -261,7 +266,7 @@ def save_allocation(account_id: int, values: dict, actor: User,
         if problem:
             raise RuleBroken(problem)
         changes = _save_settings(account, switches, AuditAction.ALLOCATION_CHANGED, actor)
-        allocator.capacity_changed(account_id)  # Auto switched on gives waiting chats away
+        allocator.drain(account_id)  # Auto switched on gives waiting chats away
         return changes
 
 
@@ -285,7 +290,7 @@ def save_workload_settings(account_id: int, values: dict, actor: User) -> list[d
         account = lock_account(account_id)
         changes = _save_settings(account, {name: values[name] for name in WORKLOAD_SETTINGS},
                                  AuditAction.WORKLOAD_CHANGED, actor)
-        allocator.capacity_changed(account_id)  # a higher Workload makes room
+        allocator.drain(account_id)  # a higher Workload makes room
         return changes
 
 
@@ -320,7 +325,7 @@ def set_agent_workload(user: User, max_chats: int | None, actor: User) -> None:
                          "field": "workload", "old": "" if old is None else str(old),
                          "new": "" if max_chats is None else str(max_chats)}])
         db.session.flush()
-        allocator.capacity_changed(user.account_id)
+        allocator.drain(user.account_id)
 
 
 def workload_of(user: User) -> tuple[int, bool]:

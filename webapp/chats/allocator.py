@@ -6,16 +6,20 @@ changes, an agent leaving, the idle rule.
 The rules, in one place:
 - *Eligible* for a chat: an active Agent, Online (webapp.presence: the lapse rule applies),
   holding fewer chats than their Workload, in the chat's division: the one it names, else
-  the divisions whose channels include its channel, else any division. Auto allocation,
-  takeover and the idle rule also pass over the agents already tried for the chat
-  (`Chat.tried_agent_ids`: the idle rule took it from them, or they handed it back).
-- *Best* among the eligible: the fewest open chats relative to Workload, then the one given
-  a chat longest ago (never counts as longest), then the lowest user id.
+  the divisions whose channels include its channel, else any division. The idle rule also
+  passes over the agents already tried for the chat (`Chat.tried_agent_ids`: it took the
+  chat from them before, or they handed it back).
+- *Best* among the eligible: one not yet tried for the chat before one who was (so a chat
+  handed back goes to someone else when anyone else can take it, yet never waits for ever
+  because of it), then the fewest open chats relative to Workload, then the one given a
+  chat longest ago (never counts as longest), then the lowest user id.
 - *The queue*: the account's waiting chats, oldest first by id, which follows arrival (ids
   are handed out inside the allocation lock). A chat sent back to the queue keeps its id, so
   it keeps its place. With Auto agent allocation on, `drain` gives waiting chats away, oldest
-  first, whenever capacity may have appeared; a new chat is queued and drained the same way,
-  so it never overtakes an older one that the same agent could take.
+  first, in the transaction of every change that may make room or add an agent, so the
+  queue holds only chats that no one with room can take; a new chat therefore goes to an
+  agent at once or joins the back of the queue, and never overtakes an older one that the
+  same agent could take.
 
 Serialization: every function here runs inside a write transaction that first takes the
 account's allocation lock (`lock_allocation`), and reads the chats and loads after it, so
@@ -91,6 +95,10 @@ ALLOCATOR = Actor(ActorKind.ALLOCATOR)
 COMMAND_LINE = Actor(ActorKind.COMMAND_LINE)
 
 
+# The code of the one refusal a Supervisor or Admin may override by confirming it.
+AGENT_FULL = "agent_full"
+
+
 class Refused(Exception):
     """A move the rules forbid: `code` names why (snake_case, for the API), `message` says
     it in the reader's language, `status` is 409 (the state forbids it) or 422 (the request
@@ -115,11 +123,20 @@ def lock_allocation(account_id: int) -> None:
     if account_id in held:
         return
     if session.info.get(FLUSHED):
-        raise RuntimeError("Take the allocation lock before the transaction's first write.")
+        raise RuntimeError(TOO_LATE)
     if session.get_bind().dialect.name == "postgresql":
+        # A transaction gets its id with its first write or row lock: then it is too late.
+        wrote = session.execute(
+            text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")).scalar_one()
+        if wrote:
+            raise RuntimeError(TOO_LATE)
         session.execute(text("SELECT pg_advisory_xact_lock(:space, :account)"),
                         {"space": ADVISORY_LOCK_SPACE, "account": account_id})
     held.add(account_id)
+
+
+TOO_LATE = ("Take the allocation lock before the transaction's first write or row lock "
+            "(see webapp.chats.allocator).")
 
 
 @event.listens_for(Session, "after_commit")
@@ -210,23 +227,24 @@ class Team:
         divisions = self.divisions_for(chat)
         return divisions is None or member.division_id in divisions
 
-    def may_take(self, member: Member, chat: Chat, skip_tried: bool = True) -> bool:
-        """Whether the (Online) member is eligible for the chat: room, its division, not
-        holding it already, and (for the allocator's own choices) not tried for it."""
-        return self._eligible(chat, skip_tried)(member)
+    def may_take(self, member: Member, chat: Chat) -> bool:
+        """Whether the (Online) member is eligible for the chat: room, in a division that
+        takes it, and not holding it already."""
+        return (member.has_room and member.id != chat.agent_id
+                and self.in_scope(member, chat))
 
-    def _eligible(self, chat: Chat, skip_tried: bool):
-        divisions = self.divisions_for(chat)
-        tried = set(chat.tried_agent_ids or ()) if skip_tried else set()
-        return lambda member: (member.has_room and member.id != chat.agent_id
-                               and (divisions is None or member.division_id in divisions)
-                               and member.id not in tried)
-
-    def candidates(self, chat: Chat, skip_tried: bool = True) -> list[Member]:
+    def candidates(self, chat: Chat, skip_tried: bool = False) -> list[Member]:
         """The agents eligible for the chat, best first (the RECORDED_CANDIDATES best: the
-        first is the one to choose, the others are what a decision records)."""
-        eligible = filter(self._eligible(chat, skip_tried), self.members.values())
-        return heapq.nsmallest(RECORDED_CANDIDATES, eligible, key=Member.rank)
+        first is the one to choose, the others are what a decision records). The agents
+        tried for the chat come last, or not at all with `skip_tried` (the idle rule)."""
+        divisions = self.divisions_for(chat)
+        tried = set(chat.tried_agent_ids or ())
+        eligible = [member for member in self.members.values()
+                    if member.has_room and member.id != chat.agent_id
+                    and (divisions is None or member.division_id in divisions)
+                    and not (skip_tried and member.id in tried)]
+        return heapq.nsmallest(RECORDED_CANDIDATES, eligible,
+                               key=lambda member: (member.id in tried, *member.rank()))
 
 
 def member_now(account: Account, user: User, now: datetime) -> Member:
@@ -235,6 +253,19 @@ def member_now(account: Account, user: User, now: datetime) -> Member:
     member.online = (user.role == Role.AGENT and db.session.scalar(
         select(shown_presence(now)).where(User.id == user.id)) == Presence.ONLINE)
     return member
+
+
+def eligible_agents(chat: Chat, now: datetime | None = None,
+                    include_full: bool = False) -> list[Member]:
+    """The Online Agents a person may give the chat to now, by username: in a division that
+    takes it, other than its agent, with room (or full ones too, `include_full`, for a
+    Supervisor who may confirm going past a Workload). For the screens' choices; the move
+    itself checks again under the lock."""
+    team = Team.load(db.session.get(Account, chat.account_id), now or utcnow())
+    return sorted((member for member in team.members.values()
+                   if member.id != chat.agent_id and team.in_scope(member, chat)
+                   and (include_full or member.has_room)),
+                  key=lambda member: member.username.lower())
 
 
 # -- recording ----------------------------------------------------------------------------------
@@ -383,8 +414,8 @@ def drain(account_id: int, now: datetime | None = None) -> int:
     """With Auto agent allocation on, give waiting chats, oldest first, to the best eligible
     agent, while anyone has room; how many were given. Called inside the write transaction
     of every change that may make room or add an agent."""
-    now = now or utcnow()
     lock_allocation(account_id)
+    now = now or utcnow()
     account = _account(account_id)
     if not account.auto_allocation:
         return 0
@@ -419,12 +450,13 @@ def receive_chat(account_id: int, *, channel: str, external_id: str, customer_na
                  division_id: int | None, actor: Actor,
                  now: datetime | None = None) -> tuple[Chat, bool]:
     """A chat the platform tells us about, and whether it is new: the same channel and
-    external id again is the same chat, resolved or not (retries are safe). A new chat joins
-    the back of the queue and the queue drains, so it goes to an agent at once when Auto
-    agent allocation is on and someone eligible has room, and no older chat is passed over."""
-    now = now or utcnow()
+    external id again is the same chat, resolved or not (retries are safe). With Auto agent
+    allocation on, a new chat goes at once to the best eligible agent with room, if any;
+    else it waits at the back of the queue. It passes over no older chat: the queue holds
+    only chats that no one with room can take (every change that makes room drains it)."""
     with write_transaction():
         lock_allocation(account_id)
+        now = now or utcnow()  # after the lock: times follow the order of decisions
         existing = db.session.scalar(select(Chat).where(
             Chat.account_id == account_id, Chat.channel == channel,
             Chat.external_id == external_id))
@@ -437,13 +469,14 @@ def receive_chat(account_id: int, *, channel: str, external_id: str, customer_na
         db.session.flush()
         account = _account(account_id)
         team = Team.load(account, now)
-        if account.auto_allocation:
-            _drain(team, now)
-        if chat.status == ChatStatus.QUEUED:
+        candidates = team.candidates(chat)
+        if account.auto_allocation and candidates:
+            _give(team, chat, candidates[0], DecisionReason.AUTO, ALLOCATOR, now, candidates)
+        else:
             # Waiting: no one eligible has room, or nothing assigns it (Auto off). The
             # candidates are those who could take it now (Custom allocation's choice).
             _record(chat, DecisionReason.ARRIVED, actor, now,
-                    candidates=_as_candidates(team.candidates(chat)))
+                    candidates=_as_candidates(candidates))
             db.session.flush()
         return chat, True
 
@@ -452,9 +485,9 @@ def resolve_chat(account_id: int, chat_id: int, actor: Actor,
                  now: datetime | None = None) -> Chat:
     """The conversation is over: its agent has room again, and the queue drains. Resolving
     again changes nothing."""
-    now = now or utcnow()
     with write_transaction():
         lock_allocation(account_id)
+        now = now or utcnow()  # after the lock: times follow the order of decisions
         chat = _chat(account_id, chat_id)
         if chat.status == ChatStatus.RESOLVED:
             return chat
@@ -475,9 +508,9 @@ def note_message(account_id: int, chat_id: int, sender: str, actor: Actor,
                  now: datetime | None = None) -> Chat:
     """A message in the chat, which drives the idle rule: the customer writing starts the
     wait for an answer (if one is not under way), the agent writing ends it."""
-    now = now or utcnow()
     with write_transaction():
         lock_allocation(account_id)
+        now = now or utcnow()  # after the lock: times follow the order of decisions
         chat = _chat(account_id, chat_id)
         if chat.status == ChatStatus.RESOLVED:
             raise Refused("chat_resolved", _("The chat is resolved."))
@@ -497,10 +530,10 @@ def take_next_chat(agent: User, actor: Actor | None = None,
     """Get New Chat: the oldest waiting chat the agent is eligible for, or None when there
     is none. Refused when the account does not allow takeover, or the agent may take no chat
     now (not an active Agent, not Online, full)."""
-    now = now or utcnow()
     actor = actor or Actor.of_user(agent)
     with write_transaction():
         lock_allocation(agent.account_id)
+        now = now or utcnow()  # after the lock: times follow the order of decisions
         account = _account(agent.account_id)
         if not account.agent_can_take_over:
             raise Refused("takeover_off", _("Taking unassigned chats is switched off for this "
@@ -530,7 +563,7 @@ def eligibility_problem(team: Team, member: Member, chat: Chat,
                        _("%(name)s is not in a division that takes this chat.",
                          name=member.username))
     if not member.has_room and not over_capacity:
-        return Refused("agent_full",
+        return Refused(AGENT_FULL,
                        _("%(name)s already holds %(load)d of %(capacity)d chats.",
                          name=member.username, load=member.load, capacity=member.capacity))
     return None
@@ -546,9 +579,9 @@ def assign_chat(account_id: int, chat_id: int, agent: User | None, actor: Actor,
     never over capacity). Refused when the chat is resolved, or the agent is not an active
     Agent of the account, not Online, in no division that takes the chat, or full. Giving a
     chat to the agent who holds it changes nothing."""
-    now = now or utcnow()
     with write_transaction():
         lock_allocation(account_id)
+        now = now or utcnow()  # after the lock: times follow the order of decisions
         chat = _chat(account_id, chat_id)
         if chat.status == ChatStatus.RESOLVED:
             raise Refused("chat_resolved", _("The chat is resolved."))
@@ -577,7 +610,7 @@ def assign_chat(account_id: int, chat_id: int, agent: User | None, actor: Actor,
         problem = eligibility_problem(team, member, chat, over_capacity)
         if problem:
             raise problem
-        _give(team, chat, member, reason, actor, now, team.candidates(chat, skip_tried=False),
+        _give(team, chat, member, reason, actor, now, team.candidates(chat),
               over_capacity=not member.has_room)
         drain(account_id, now)  # the chat's former agent may have room for a waiting one
         return chat
@@ -586,26 +619,38 @@ def assign_chat(account_id: int, chat_id: int, agent: User | None, actor: Actor,
 # -- changes around agents ----------------------------------------------------------------------
 
 def agent_left(user: User, actor: Actor, now: datetime | None = None) -> int:
-    """The agent is being disabled, deleted, made no Agent, or moved to another division:
-    their open chats go back to the queue at their original places; how many. Runs inside
-    the caller's write transaction, which took the allocation lock first; the caller then
-    applies the change and calls `capacity_changed`, so that the queue drains at once, and
+    """The agent is being disabled, deleted or made another role: all their open chats go
+    back to the queue at their original places; how many. Runs inside the caller's write
+    transaction, which took the allocation lock first; the caller then applies the change
+    (deletes the user after this) and drains the queue, so that the chats go on at once and
     not back to the agent who is leaving."""
-    now = now or utcnow()
     lock_allocation(user.account_id)
-    chats = list(db.session.scalars(select(Chat).where(
-        Chat.agent_id == user.id, Chat.status == ChatStatus.ASSIGNED).order_by(Chat.id)))
+    now = now or utcnow()
+    chats = _open_chats(user)
     for chat in chats:
         _requeue(None, chat, DecisionReason.AGENT_LEFT, actor, now, tried=False)
     return len(chats)
 
 
-def capacity_changed(account_id: int, now: datetime | None = None) -> int:
-    """Someone may take chats who could not before (an agent came Online, a Workload went up,
-    a member joined a division or a division's channels changed, Auto allocation was switched
-    on, an agent left and their chats went back to the queue): drain the queue. Runs inside
-    the caller's write transaction."""
-    return drain(account_id, now)
+def agent_moved(user: User, actor: Actor, now: datetime | None = None) -> int:
+    """The agent has moved to another division (the change is made, in the caller's write
+    transaction, which took the allocation lock first): the open chats their new division
+    does not take go back to the queue at their original places, the others stay with them;
+    how many went back. The caller then drains the queue."""
+    lock_allocation(user.account_id)
+    now = now or utcnow()
+    team = Team.load(_account(user.account_id), now)
+    leaving = [chat for chat in _open_chats(user)
+               if (divisions := team.divisions_for(chat)) is not None
+               and user.division_id not in divisions]
+    for chat in leaving:
+        _requeue(None, chat, DecisionReason.AGENT_LEFT, actor, now, tried=False)
+    return len(leaving)
+
+
+def _open_chats(user: User) -> list[Chat]:
+    return list(db.session.scalars(select(Chat).where(
+        Chat.agent_id == user.id, Chat.status == ChatStatus.ASSIGNED).order_by(Chat.id)))
 
 
 # -- the idle rule ------------------------------------------------------------------------------
@@ -615,9 +660,9 @@ def apply_idle_rule(account_id: int, now: datetime | None = None) -> int:
     an answer to another eligible agent (never one already tried for it); after the set
     number of tries, leave it with its agent and flag it for Supervisors. How many chats
     were handed on or flagged."""
-    now = now or utcnow()
     with write_transaction():
         lock_allocation(account_id)
+        now = now or utcnow()  # after the lock: times follow the order of decisions
         account = _account(account_id)
         if not account.idle_rule_on:
             return 0
@@ -635,7 +680,7 @@ def apply_idle_rule(account_id: int, now: datetime | None = None) -> int:
                         from_agent=_holder(chat))
                 acted += 1
                 continue
-            candidates = team.candidates(chat)
+            candidates = team.candidates(chat, skip_tried=True)
             if not candidates:
                 continue  # no one else can take it now; the rule tries again later
             chat.tried_agent_ids = [*chat.tried_agent_ids, chat.agent_id]

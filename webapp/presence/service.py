@@ -88,7 +88,7 @@ def _store_presence(user: User, presence: Presence, by_api: bool, now: datetime)
         allocator.lock_allocation(user.account_id)
         user.update_quietly(presence=presence, presence_seen_at=now, presence_by_api=by_api)
         if presence is Presence.ONLINE:
-            allocator.capacity_changed(user.account_id, now)
+            allocator.drain(user.account_id, now)
 
 
 def still_here(user_id: int, now: datetime | None = None) -> Presence:

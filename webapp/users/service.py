@@ -14,7 +14,16 @@ from .. import audit, passwords
 from ..chats import allocator
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Account, AuditAction, Division, Role, Status, User, new_session_token
+from ..models import (
+    Account,
+    AuditAction,
+    Division,
+    Presence,
+    Role,
+    Status,
+    User,
+    new_session_token,
+)
 
 
 class RuleBroken(Exception):
@@ -125,8 +134,11 @@ def update_user(user: User, fields: dict, actor: User, expected_version: int) ->
         audit.record(AuditAction.USER_EDITED, account_id=user.account_id, actor=actor,
                      target=user, changes=changes)
         if moves_an_agent:
-            allocator.agent_left(user, allocator.Actor.of_user(actor))
-            allocator.capacity_changed(user.account_id)
+            if user.role == Role.AGENT and user.is_active:
+                allocator.agent_moved(user, allocator.Actor.of_user(actor))
+            else:
+                allocator.agent_left(user, allocator.Actor.of_user(actor))
+            allocator.drain(user.account_id)
 
 
 def allocation_changes(user: User, fields: dict) -> bool:
@@ -162,6 +174,8 @@ def apply_edit(user: User, fields: dict) -> list[dict]:
         setattr(user, name, value)
     if not user.is_active:
         user.end_sessions()
+        # Enabled again later, they start Offline: never Online at once by an old API call.
+        user.presence, user.presence_by_api = Presence.OFFLINE, False
     db.session.flush()
     return audit.field_changes(before, fields)
 
@@ -192,7 +206,7 @@ def delete_user(user: User, actor: User) -> None:
                                          "role": user.role})
         db.session.delete(user)
         db.session.flush()
-        allocator.capacity_changed(user.account_id)
+        allocator.drain(user.account_id)
 
 
 # -- changes from the command line ------------------------------------------------------------
