@@ -329,7 +329,7 @@ def assign(chat_id: int):
         allocator.assign_chat(current_user.account_id, chat.id, agent, Actor.of_user(me()),
                               DecisionReason.SUPERVISOR, over_capacity=bool(form.confirm.data))
     except Refused as problem:
-        if problem.code == "agent_full":
+        if problem.code == allocator.AGENT_FULL:
             # Past the Workload only on purpose: ask, and send the same choice confirmed.
             return render_assign(chat, form, 409, full=problem.message)
         form.form_errors.append(problem.message)

@@ -12,7 +12,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Account, Chat, ChatStatus, Division, Presence, Role, User, utcnow
+from ..models import Chat, ChatStatus, Division, Presence, Role, User
 from ..presence.service import presence_of
 from . import allocator
 
@@ -163,14 +163,8 @@ def targets(chat: Chat, chooser: User, now: datetime | None = None) -> list[Targ
     chats sees only those with room (they never go past a Workload); a Supervisor sees their
     division's agents, and full ones too (assigning past a Workload is theirs to confirm);
     an Admin everyone's. The allocator checks the choice again when it is made."""
-    now = now or utcnow()
-    account = db.session.get(Account, chat.account_id)
-    online = allocator.Team.load(account, now)
-    members = [member for member in online.members.values()
-               if member.id != chat.agent_id and online.in_scope(member, chat)]
-    if chooser.role == Role.AGENT:
-        members = [member for member in members if member.has_room]
-    elif chooser.role == Role.SUPERVISOR:
+    members = allocator.eligible_agents(chat, now, include_full=chooser.role != Role.AGENT)
+    if chooser.role == Role.SUPERVISOR:
         members = [member for member in members if member.division_id == chooser.division_id]
     names = dict(db.session.execute(
         select(User.id, User.first_name + " " + User.last_name)
