@@ -36,7 +36,6 @@ import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from fractions import Fraction
 
 from flask_babel import gettext as _
 from sqlalchemy import event, func, select, text, update
@@ -167,7 +166,10 @@ class Member:
     def rank(self) -> tuple:
         """Best first: least load relative to Workload, then given a chat longest ago
         (never first), then the lowest id."""
-        return (Fraction(self.load, max(self.capacity, 1)),
+        # load / capacity as a float is exact enough to compare: IEEE division rounds the
+        # exact quotient, so equal ratios (1/3, 2/6) give equal floats, and two different
+        # ratios of Workloads up to 100 differ by at least 1/10,000, far above the rounding.
+        return (self.load / max(self.capacity, 1),
                 self.last_chat_at is not None, self.last_chat_at or datetime.min, self.id)
 
     def as_candidate(self) -> dict:
