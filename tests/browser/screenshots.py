@@ -4,7 +4,9 @@ Runs the app on a live server against a temporary database filled with a demo te
 Debian's Chromium to each screen as the browser tests do (tests/browser/states.py), and fails
 if the browser reports any console error or Content-Security-Policy violation on the way.
 Then the same for a team that reads the app in Bahasa Indonesia, for the screens where long
-Indonesian words could break the layout, into docs/screenshots/id/.
+Indonesian words could break the layout, into docs/screenshots/id/. The demo team has half an
+hour of chats behind it (states.team_at_work, played through the allocator's own functions),
+for My chats and Monitoring.
 
     python -m tests.browser.screenshots [OUTPUT_DIR]
 """
@@ -18,15 +20,19 @@ from playwright.sync_api import sync_playwright
 
 from .check_chromium import check, chromium_path
 from .live import CHROMIUM_ARGS, VIEWPORT, Seed, create_live_app, serve, watch
-from .states import ANSWERS_422, STATES
+from .states import ANSWERS_422, CHAT_STATES, STATES, team_at_work
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-# The users list and its dialogs, the login page and a Profile, in Indonesian.
+# The users list and its dialogs, the login page, a Profile, My chats and Monitoring, in
+# Indonesian.
 INDONESIAN_STATES = ("login", "users", "create-dialog-errors", "popup-error", "edit-row",
-                     "password-dialog", "delete-popup", "row-menu", "profile")
+                     "password-dialog", "delete-popup", "row-menu", "profile", "my-chats",
+                     "monitoring", "monitoring-why")
+# Every screen, the users screens' and the chat screens'.
+ALL_STATES = {**STATES, **CHAT_STATES}
 
 
-def take(output: Path, language: str = "en", states: tuple[str, ...] = tuple(STATES)
+def take(output: Path, language: str = "en", states: tuple[str, ...] = tuple(ALL_STATES)
          ) -> list[Path]:
     output.mkdir(parents=True, exist_ok=True)
     saved = []
@@ -35,11 +41,12 @@ def take(output: Path, language: str = "en", states: tuple[str, ...] = tuple(STA
         server_errors: list[str] = []
         with serve(app, server_errors) as url, sync_playwright() as playwright:
             demo = Seed(app).demo_account(suffix="", language=language)
+            team_at_work(app, demo)
             browser = playwright.chromium.launch(executable_path=chromium_path(),
                                                  args=CHROMIUM_ARGS)
             try:
                 for name in states:
-                    reach = STATES[name]
+                    reach = ALL_STATES[name]
                     context = browser.new_context(base_url=url, viewport=VIEWPORT,
                                                   locale="en-US")
                     problems = watch(context)
