@@ -153,28 +153,29 @@ def test_a_supervisor_transfers_on_monitoring_and_reads_why(page: Page, problems
     open_rows = page.locator("#open-rows > tr")
     expect(open_rows.filter(has_text="Ani")).to_contain_text(budi.username)
 
-    # Back to the queue: Ani keeps her place, the oldest, ahead of Citra.
+    # Back to the queue: Ani keeps her place, the oldest, ahead of Citra. Auto allocation
+    # drains at once, oldest first: budi, who handed her back, comes last among her
+    # candidates, but he is the only one with room, so she is his again (a chat sent back
+    # never waits for ever), and Citra still waits.
     page.get_by_role("button", name="Transfer (Ani)").click()
     dialog = page.get_by_role("dialog", name="Transfer the chat with Ani")
     dialog.get_by_label("Transfer to").select_option(label="Back to the queue")
     dialog.get_by_role("button", name="Transfer").click()
     expect(toast(page, "Chat with Ani sent back to the queue")).to_be_visible()
-    # Auto allocation drains at once: budi has room again, but handed Ani back (tried), so
-    # Citra goes to him and Ani waits.
     expect(queue.get_by_role("row")).to_have_count(1)
-    expect(queue).to_contain_text("Ani")
-    expect(open_rows.filter(has_text="Citra")).to_contain_text(budi.username)
+    expect(queue).to_contain_text("Citra")
+    expect(open_rows.filter(has_text="Ani")).to_contain_text(budi.username)
 
     # Past a Workload only through the confirm popup.
-    page.get_by_role("button", name="Assign (Ani)").click()
-    dialog = page.get_by_role("dialog", name="Assign the chat with Ani")
+    page.get_by_role("button", name="Assign (Citra)").click()
+    dialog = page.get_by_role("dialog", name="Assign the chat with Citra")
     dialog.get_by_label("Assign to").select_option(str(dewi.id))
     dialog.get_by_role("button", name="Assign").click()
     confirm = page.get_by_role("dialog", name="Assign past the Workload?")
     expect(confirm).to_contain_text(f"{dewi.username} already holds 1 of 1 chats.")
     expect(confirm).to_contain_text("Assign anyway?")
     confirm.get_by_role("button", name="Assign anyway").click()
-    expect(toast(page, f"Chat with Ani assigned to {dewi.username}")).to_be_visible()
+    expect(toast(page, f"Chat with Citra assigned to {dewi.username}")).to_be_visible()
     expect(queue.get_by_role("row")).to_have_count(0)
     expect(team.locator(f"#agent-{dewi.id}")).to_contain_text("2/1")
 
@@ -188,8 +189,17 @@ def test_a_supervisor_transfers_on_monitoring_and_reads_why(page: Page, problems
     expect(rows.nth(0)).to_contain_text(f"{dewi.username} 0/1")  # a candidate, with her load
     expect(rows.nth(1)).to_contain_text("Supervisor")
     expect(rows.nth(1)).to_contain_text(supervisor.username)
-    expect(rows.nth(2)).to_contain_text("Supervisor")
-    expect(rows.nth(2)).to_contain_text("Past the Workload, confirmed")
+    expect(rows.nth(2)).to_contain_text("Auto")
+    expect(rows.nth(2)).to_contain_text(budi.username)
+    why.get_by_role("button", name="Close").click()
+    expect(why).to_have_count(0)
+
+    # And Citra's history says a Supervisor confirmed going past the Workload.
+    page.get_by_role("button", name="Why? (Citra)").first.click()
+    why = page.get_by_role("dialog", name="Why? The chat with Citra")
+    rows = why.locator("#history-rows > tr")
+    expect(rows.last).to_contain_text("Supervisor")
+    expect(rows.last).to_contain_text("Past the Workload, confirmed")
     why.get_by_role("button", name="Close").click()
     expect(why).to_have_count(0)
     assert_not_reloaded(page)
