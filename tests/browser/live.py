@@ -246,6 +246,9 @@ FAILED_RESOURCE = re.compile(r"^Failed to load resource: the server responded wi
                              r"of (\d{3})\b")
 
 
+ABORTED, AFTER_REQUEST = "htmx:sendAbort", "htmx:afterRequest"
+
+
 @dataclass
 class Problems:
     """What went wrong in the browser or on the server."""
@@ -258,6 +261,7 @@ class Problems:
     # A test that deliberately provokes one allows that status; the lines are kept here.
     allowed_statuses: dict[int, str] = field(default_factory=dict, repr=False)
     allowed_http_errors: list[str] = field(default_factory=list, repr=False)
+    aborted_requests: list[str] = field(default_factory=list, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.console_errors or self.page_errors or self.csp_violations
@@ -278,6 +282,15 @@ class Problems:
         failed = FAILED_RESOURCE.match(message.text)
         if failed and int(failed.group(1)) in self.allowed_statuses:
             self.allowed_http_errors.append(line)
+        elif message.text.startswith(ABORTED):
+            # htmx aborts a request whose element went away (a poll in flight when a filter
+            # replaced its table) and logs it as two errors, htmx:afterRequest then
+            # htmx:sendAbort: nothing went wrong, and a slow machine makes it likely.
+            self.aborted_requests.append(line)
+            after_request = next((logged for logged in reversed(self.console_errors)
+                                  if logged.startswith(AFTER_REQUEST)), None)
+            if after_request is not None:
+                self.console_errors.remove(after_request)
         else:
             self.console_errors.append(line)
 
