@@ -346,6 +346,74 @@ def test_an_unreachable_postgresql_is_logged_and_tried_again_without_crashing():
     assert "busy or unreachable" in running.output() and "Traceback" not in running.output()
 
 
+def test_once_with_the_database_away_exits_1_instead_of_trying_for_ever(tmp_path):
+    """`--once` is for cron or a check: a step that failed is a failure to report at once."""
+    url = f"sqlite:///{tmp_path / 'not-there' / 'app.sqlite3'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--once"],
+        cwd=ROOT, env=worker_env(url), capture_output=True, text=True, timeout=DEADLINE,
+        check=False)
+    assert result.returncode == 1, result.stderr
+    assert "busy or unreachable" in result.stderr and "trying again" not in result.stderr
+
+
+@contextmanager
+def changes_refused(account_id: int):
+    """Bad data of one account, as the database sees it: every change to one of its chats
+    is refused (a trigger) until the block ends."""
+    if on_postgresql():
+        with write_transaction():
+            db.session.execute(text(
+                "CREATE FUNCTION refuse_chat_change() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'this chat cannot change'; END $$ LANGUAGE plpgsql"))
+            db.session.execute(text(
+                "CREATE TRIGGER refuse_chat_change BEFORE UPDATE ON chats FOR EACH ROW "
+                f"WHEN (OLD.account_id = {int(account_id)}) "
+                "EXECUTE FUNCTION refuse_chat_change()"))
+        yield
+        with write_transaction():
+            db.session.execute(text("DROP TRIGGER refuse_chat_change ON chats"))
+            db.session.execute(text("DROP FUNCTION refuse_chat_change()"))
+    else:
+        with write_transaction():
+            db.session.execute(text(
+                "CREATE TRIGGER refuse_chat_change BEFORE UPDATE ON chats "
+                f"WHEN OLD.account_id = {int(account_id)} "
+                "BEGIN SELECT RAISE(ABORT, 'this chat cannot change'); END"))
+        yield
+        with write_transaction():
+            db.session.execute(text("DROP TRIGGER refuse_chat_change"))
+
+
+def test_an_account_whose_step_keeps_failing_does_not_starve_the_ones_after_it(
+        factory, database_url):
+    broken, served = factory.account("Broken shop"), factory.account("Served shop")
+    assert broken.id < served.id  # the broken one comes first in every step
+    for account in (broken, served):
+        make_agent(factory, account, f"{account.id}-budi")
+        set_account(account.id, auto_allocation=False)
+        intake(account.id, "wa-1")
+    refusal = ExitStack()
+    refusal.enter_context(changes_refused(broken.id))
+    with refusal:
+        set_account(broken.id, auto_allocation=True)
+        set_account(served.id, auto_allocation=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--once"],
+            cwd=ROOT, env=worker_env(database_url), capture_output=True, text=True,
+            timeout=DEADLINE, check=False)
+        assert result.returncode == 1, result.stderr  # one account failed: cron is told
+        assert f"account {broken.id}: drain_queue failed" in result.stderr
+        assert queued(served.id) == 0 and queued(broken.id) == 1
+        with worker(database_url) as running:  # the loop tries the broken one every step
+            wait_for(lambda: running.output().count(
+                f"account {broken.id}: drain_queue failed") >= 2)
+            assert running.process.poll() is None
+            refusal.close()
+            wait_for(lambda: queued(broken.id) == 0)  # it can change: the next step serves it
+            assert running.stop() == 0
+
+
 def test_a_database_that_is_away_is_logged_and_waited_for(tmp_path):
     """A database that cannot be opened (here a SQLite file in a folder that is not there
     yet) is logged and tried again; once it is there the worker goes on."""

@@ -20,8 +20,10 @@ in its own write transaction that takes the account's allocation lock: two worke
 (or a worker beside gunicorn) are serialized by it, and the second finds nothing left to do.
 
 A database that is busy or down is logged, waited for (a back-off up to MAX_BACKOFF) and
-tried again; SIGTERM or SIGINT stops the loop after the step under way. The log has one line
-per chat the worker moved, none per idle loop.
+tried again; with `--once` it is logged and the command exits with status 1. An account whose
+change fails is logged with its id and tried again on the next step, and the accounts after
+it are served meanwhile. SIGTERM or SIGINT stops the loop after the step under way. The log
+has one line per chat the worker moved, none per idle loop.
 """
 
 import contextlib
@@ -127,48 +129,76 @@ def report(account_id: int, now: datetime, count: int) -> None:
                  len(lines) - LINES_PER_STEP)
 
 
-def step(stop: Stop) -> int:
-    """One pass over the accounts: the idle rule, then the queue. How many chats moved."""
-    moved = 0
+class Step:
+    """What one pass over the accounts did: how many chats moved, and which accounts failed."""
+
+    def __init__(self):
+        self.moved = 0
+        self.failed: list[int] = []
+
+
+def step(stop: Stop) -> Step:
+    """One pass over the accounts: the idle rule, then the queue.
+
+    Each account's change is guarded on its own: a bug or bad data that makes one account's
+    change fail is logged with the account's id and that account is tried again on the next
+    pass, while the accounts after it are still served. A database that is away
+    (`OperationalError`) fails every account alike, so it ends the pass for `run` to wait."""
+    done = Step()
     now = utcnow()
     idle = accounts_with_idle_chats(now)
     queued = accounts_with_a_queue()
     db.session.rollback()  # the reads are done; each change opens its own transaction
-    for account_id in idle:
-        if stop.requested:
-            return moved
-        now = utcnow()
-        count = allocator.apply_idle_rule(account_id, now)
-        report(account_id, now, count)
-        moved += count
-    for account_id in queued:
-        if stop.requested:
-            return moved
-        now = utcnow()
-        count = allocator.drain_queue(account_id, now)
-        report(account_id, now, count)
-        moved += count
-    return moved
+    for change, accounts in ((allocator.apply_idle_rule, idle),
+                             (allocator.drain_queue, queued)):
+        for account_id in accounts:
+            if stop.requested:
+                return done
+            now = utcnow()
+            try:
+                count = change(account_id, now)
+                report(account_id, now, count)
+            except OperationalError:
+                raise
+            except Exception:
+                forget_the_session()
+                done.failed.append(account_id)
+                log.exception("account %s: %s failed; it is tried again on the next step.",
+                              account_id, change.__name__)
+                continue
+            done.moved += count
+    return done
 
 
-def run(interval: float, stop: Stop, once: bool = False) -> None:
-    """Step, sleep, step … until asked to stop; the database being away is waited out."""
+def run(interval: float, stop: Stop, once: bool = False) -> int:
+    """Step, sleep, step … until asked to stop; the database being away is waited out.
+
+    With `once`, one step and no retry: the exit status is 0 if it went through for every
+    account, 1 if it failed (the database away, or some account's change), so that cron or a
+    check sees the failure instead of waiting for ever."""
     failures = 0
     while not stop.requested:
         try:
-            step(stop)
+            done = step(stop)
         except (OperationalError, DBAPIError) as error:
             forget_the_session()
             failures += 1
             wait = min(interval * 2 ** failures, MAX_BACKOFF)
+            if once:
+                log.error("The database is busy or unreachable (%s).", first_line(error))
+                return 1
             log.warning("The database is busy or unreachable (%s); trying again in %.0f s.",
                         first_line(error), wait)
             stop.sleep(wait)
             continue
         except Exception:
-            # A bug, not the database: say it loudly, and keep the other accounts served.
+            # A bug outside any account's change (the reads that find the accounts): say it
+            # loudly and try again.
             forget_the_session()
             failures += 1
+            if once:
+                log.exception("The step failed.")
+                return 1
             log.exception("A step failed; trying again in %.0f s.",
                           min(interval * 2 ** failures, MAX_BACKOFF))
             stop.sleep(min(interval * 2 ** failures, MAX_BACKOFF))
@@ -177,8 +207,9 @@ def run(interval: float, stop: Stop, once: bool = False) -> None:
             log.info("The database answers again.")
             failures = 0
         if once:
-            return
+            return 1 if done.failed else 0
         stop.sleep(interval)
+    return 0
 
 
 def forget_the_session() -> None:
@@ -218,8 +249,9 @@ def worker_command(interval, once):
     signal.signal(signal.SIGINT, stop.request)
     log.info("Started (a step every %s s); SIGTERM or Ctrl-C stops it.", interval)
     began = time.monotonic()
-    run(interval, stop, once)
+    status = run(interval, stop, once)
     log.info("Stopped after %.0f s.", time.monotonic() - began)
+    sys.exit(status)
 
 
 def init_app(app: Flask) -> None:
