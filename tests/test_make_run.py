@@ -3,6 +3,7 @@ and runs the worker beside it; Ctrl-C stops both, so does killing make, and when
 the other is stopped and make fails."""
 
 import os
+import runpy
 import signal
 import subprocess
 import sys
@@ -156,3 +157,44 @@ def test_when_together_itself_is_killed_outright_its_commands_go_too():
     process.kill()
     process.wait()
     wait_for(lambda: not any(alive(pid) for pid in commands))
+
+
+def test_gunicorn_is_given_its_graceful_timeout_before_it_is_killed(tmp_path):
+    """gunicorn waits graceful_timeout for its workers to finish their requests after
+    SIGTERM: together.py reads that number from gunicorn's config (-c) and waits longer, so
+    it never kills the master mid-shutdown and orphans its workers. Here a stand-in named
+    gunicorn takes a little longer than together's default GRACE to stop."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import together
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    slow = together.GRACE + 2
+    (tmp_path / "gunicorn.conf.py").write_text(f"graceful_timeout = {slow}\n")
+    finished = tmp_path / "finished"
+    stand_in = tmp_path / "gunicorn"
+    stand_in.write_text(
+        f"#!{sys.executable}\n"
+        "import signal, sys, time\n"
+        "def stop(signum, frame):\n"
+        f"    time.sleep({slow})  # its workers finish their requests\n"
+        f"    open({str(finished)!r}, 'w').close()\n"
+        "    sys.exit(0)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        "print('up', flush=True)\n"
+        "while True:\n"
+        "    time.sleep(1)\n")
+    stand_in.chmod(0o755)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "together.py"),
+         f"{stand_in} -c {tmp_path / 'gunicorn.conf.py'}", "sleep 300"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "up\n"
+    process.send_signal(signal.SIGTERM)
+    _out, errors = process.communicate(timeout=DEADLINE)
+    assert process.returncode == 0, errors
+    assert "killing it" not in errors
+    assert finished.exists()  # it stopped by itself, not by SIGKILL
+    # The real config's number is the one read for `make serve`.
+    served = together.grace_for(["gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"])
+    assert served > runpy.run_path(str(ROOT / "gunicorn.conf.py"))["graceful_timeout"]
