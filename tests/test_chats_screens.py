@@ -22,6 +22,7 @@ from webapp.models import (
     Division,
     Presence,
     Role,
+    Status,
 )
 from webapp.presence import service as presence
 
@@ -211,6 +212,8 @@ def test_get_new_chat_refused_answers_409_with_the_reason(app, account, admin, f
     assert off.status_code == 409
     assert "Taking unassigned chats is switched off for this account." in off.text
     assert 'class="popup-error"' in off.text
+    # Outside the polled list, so the next poll does not take it away.
+    assert off.headers["HX-Retarget"] == "#dialog-slot" and 'id="my-chat' not in off.text
 
     switches(account, admin, agent_can_take_over=True)
     offline = client.post("/chats/next")  # no JavaScript: the page, with the reason on it
@@ -242,8 +245,13 @@ def test_resolve_my_chat_and_its_rules(app, factory, account, online):
     assert response.status_code == 200 and toast_of(response) == "Chat with Ani resolved"
     assert fresh(mine).status == ChatStatus.RESOLVED
     assert f'id="chat-{mine.id}"' not in response.text
-    # Resolved is no longer one's own chat: nothing to resolve again.
-    assert client.post(f"/chats/{mine.id}/resolve").status_code == 403
+    # A second Resolve (a double submit without JavaScript) is harmless, and says so.
+    again = client.post(f"/chats/{mine.id}/resolve")
+    assert again.status_code == 302 and again.headers["Location"] == "/chats"
+    assert "This chat is already resolved." in client.get("/chats").text
+    twice = client.post(f"/chats/{mine.id}/resolve", headers=HTMX)
+    assert twice.status_code == 200 and toast_of(twice) == "This chat is already resolved."
+    assert last_decision(mine).reason == DecisionReason.RESOLVED
 
     other = factory.account("Other Co")
     foreign = factory.user(other, Role.AGENT, username="foreign")
@@ -302,13 +310,17 @@ def test_a_transfer_the_form_or_the_allocator_refuses(app, account, admin, onlin
     chat = intake(account, "wa-1")
     sleepy = factory.user(account, Role.AGENT, username="sleepy")  # not Online: not offered
     client = client_of(app, budi)
-    for data in ({}, {"to": ""}, {"to": str(sleepy.id)}, {"to": "x" * 5000},
-                 {"to": "1.0"}):
+    for data in ({}, {"to": ""}, {"to": "x" * 5000}, {"to": "1.0"}, {"to": str(budi.id)}):
         response = client.post(f"/chats/{chat.id}/transfer", data=data, headers=HTMX)
         assert response.status_code == 422, data
         assert 'aria-invalid="true"' in response.text
     assert fresh(chat).agent_id == budi.id
 
+    # An agent not offered (not Online): the allocator's reason, not "Not a valid choice."
+    asleep = client.post(f"/chats/{chat.id}/transfer", data={"to": str(sleepy.id)},
+                         headers=HTMX)
+    assert asleep.status_code == 409 and "sleepy is not Online." in asleep.text
+    assert "Not a valid choice" not in asleep.text
     dewi = online("dewi")
     form = client.get(f"/chats/{chat.id}/transfer", headers=HTMX)
     assert f'value="{dewi.id}"' in form.text
@@ -318,7 +330,8 @@ def test_a_transfer_the_form_or_the_allocator_refuses(app, account, admin, onlin
     switches(account, admin, agent_can_transfer=True)
     presence.set_presence(db.session.get(type(dewi), dewi.id), Presence.AWAY)
     gone = client.post(f"/chats/{chat.id}/transfer", data={"to": str(dewi.id)}, headers=HTMX)
-    assert gone.status_code == 422  # no longer offered: the list says who may take it now
+    assert gone.status_code == 409  # no longer offered: the allocator says why
+    assert "dewi is not Online." in gone.text and "Not a valid choice" not in gone.text
     assert fresh(chat).agent_id == budi.id
 
 
@@ -475,13 +488,14 @@ def test_a_supervisor_transfers_an_open_chat_or_sends_it_back(app, account, admi
     client = client_of(app, admin)
     dialog = client.get(f"/monitoring/chats/{chat.id}/assign", headers=HTMX).text
     assert "Transfer to" in dialog and "Back to the queue" in dialog and "Now with budi." in dialog
-    assert f'value="{budi.id}"' not in dialog  # it is already theirs
+    assert f'option value="{budi.id}"' not in dialog  # it is already theirs
+    assert f'name="holder" type="hidden" value="{budi.id}"' in dialog
     assert client.post(f"/monitoring/chats/{chat.id}/assign",
-                       data={"to": str(dewi.id)}).status_code == 302
+                       data={"to": str(dewi.id), "holder": str(budi.id)}).status_code == 302
     assert fresh(chat).agent_id == dewi.id
     switches(account, admin, auto_allocation=False)
-    back = client.post(f"/monitoring/chats/{chat.id}/assign", data={"to": "queue"},
-                       headers=HTMX)
+    back = client.post(f"/monitoring/chats/{chat.id}/assign",
+                       data={"to": "queue", "holder": str(dewi.id)}, headers=HTMX)
     assert back.status_code == 204 and toast_of(back) == "Chat with Ani sent back to the queue"
     assert fresh(chat).status == ChatStatus.QUEUED
     decision = last_decision(chat)
@@ -503,13 +517,109 @@ def test_assign_refusals_and_bad_input(app, factory, account, admin, online):
     dewi = online("dewi")
     resolved = client.post(f"/monitoring/chats/{chat.id}/assign", data={"to": str(dewi.id)},
                            headers=HTMX)
-    assert resolved.status_code == 409 and "The chat is resolved." in resolved.text
+    assert resolved.status_code == 409
+    assert "This chat has been resolved meanwhile." in resolved.text
     assert fresh(chat).agent_id == budi.id
 
     other = factory.account("Other Co")
     outsider = factory.user(other, Role.ADMIN, username="outsider")
     assert client_of(app, outsider).get(
         f"/monitoring/chats/{chat.id}/assign").status_code == 404
+
+
+def test_a_stale_assign_dialog_does_not_take_the_chat_from_who_got_it(app, account, admin,
+                                                                     online):
+    switches(account, admin, auto_allocation=False, agent_can_take_over=True)
+    chat = intake(account, "wa-1", name="Ani")
+    ani, budi = online("ani"), online("budi")
+    boss = client_of(app, admin)
+    dialog = boss.get(f"/monitoring/chats/{chat.id}/assign", headers=HTMX).text
+    assert 'name="holder" type="hidden" value=""' in dialog
+    client_of(app, budi).post("/chats/next", headers=HTMX)  # Budi takes it meanwhile
+    assert fresh(chat).agent_id == budi.id
+    stale = boss.post(f"/monitoring/chats/{chat.id}/assign",
+                      data={"to": str(ani.id), "holder": ""}, headers=HTMX)
+    assert stale.status_code == 409
+    assert "This chat has moved to budi meanwhile." in stale.text
+    assert "Now with budi." in stale.text  # the dialog again, as the chat is now
+    assert f'name="holder" type="hidden" value="{budi.id}"' in stale.text
+    assert fresh(chat).agent_id == budi.id
+
+    # The confirm popup carries the holder too: a full agent, then the chat moves.
+    with write_transaction():
+        db.session.add(AgentWorkload(user_id=ani.id, max_chats=0))
+    asked = boss.post(f"/monitoring/chats/{chat.id}/assign",
+                      data={"to": str(ani.id), "holder": str(budi.id)}, headers=HTMX)
+    assert asked.status_code == 409 and "Assign anyway?" in asked.text
+    assert f'name="holder" type="hidden" value="{budi.id}"' in asked.text
+    allocator.assign_chat(account.id, chat.id, None, API, DecisionReason.CUSTOM)
+    confirmed = boss.post(f"/monitoring/chats/{chat.id}/assign",
+                          data={"to": str(ani.id), "holder": str(budi.id), "confirm": "y"},
+                          headers=HTMX)
+    assert confirmed.status_code == 409
+    assert "This chat has gone back to the queue meanwhile." in confirmed.text
+    assert fresh(chat).status == ChatStatus.QUEUED
+
+
+def test_a_chat_moved_or_resolved_meanwhile_says_what_happened(app, factory, account, admin,
+                                                               online):
+    switches(account, admin, agent_can_transfer=True)
+    budi = online("budi")
+    chat = intake(account, "wa-1")
+    dewi = online("dewi")
+    client = client_of(app, budi)
+    allocator.assign_chat(account.id, chat.id, dewi, API, DecisionReason.CUSTOM)
+    moved = "This chat has moved to dewi meanwhile."
+    page = client.post(f"/chats/{chat.id}/resolve")  # without JavaScript
+    assert page.status_code == 409 and moved in page.text and "<html" in page.text
+    for response in (client.post(f"/chats/{chat.id}/resolve", headers=HTMX),
+                     client.get(f"/chats/{chat.id}/transfer", headers=HTMX),
+                     client.post(f"/chats/{chat.id}/transfer", data={"to": "queue"},
+                                 headers=HTMX),
+                     client.get(f"/chats/{chat.id}/history", headers=HTMX)):
+        assert response.status_code == 409 and moved in response.text
+        assert response.headers["HX-Retarget"] == "#dialog-slot"
+        assert "chats-changed" in json.loads(response.headers["HX-Trigger"])
+    assert fresh(chat).agent_id == dewi.id
+    # A chat one never held stays a role error.
+    sleepy = factory.user(account, Role.AGENT, username="sleepy")
+    assert client_of(app, sleepy).post(f"/chats/{chat.id}/resolve").status_code == 403
+
+    allocator.resolve_chat(account.id, chat.id, API)
+    boss = client_of(app, admin)
+    for response in (boss.get(f"/monitoring/chats/{chat.id}/assign", headers=HTMX),
+                     boss.get(f"/monitoring/chats/{chat.id}/assign"),
+                     client.get(f"/chats/{chat.id}/history")):
+        assert response.status_code == 409, response.text
+        assert "This chat has been resolved meanwhile." in response.text
+        assert "Your role does not allow" not in response.text
+
+
+def set_role(user, role) -> None:
+    with write_transaction():
+        db.session.get(type(user), user.id).role = role
+
+
+def test_a_poll_after_the_role_changed_goes_to_the_landing_page(app, factory, account):
+    supervisor = factory.user(account, Role.SUPERVISOR, username="super")
+    client = client_of(app, supervisor)
+    set_role(supervisor, Role.AGENT)
+    poll = {**HTMX, "HX-Trigger": "monitoring"}
+    response = client.get("/monitoring", headers=poll)
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == "/chats"
+    assert client.get("/monitoring", headers=HTMX).status_code == 403  # a click: refused
+    set_role(supervisor, Role.ADMIN)
+    response = client.get("/chats", headers={**HTMX, "HX-Trigger": "my-chats"})
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == "/settings"
+
+
+def test_disabled_agents_are_not_listed_on_monitoring(app, factory, account, admin, online):
+    online("budi")
+    gone = factory.user(account, Role.AGENT, username="gone")
+    with write_transaction():
+        db.session.get(type(gone), gone.id).status = Status.DISABLED
+    text = client_of(app, admin).get("/monitoring").text
+    assert "budi" in text and "gone" not in text
 
 
 def test_no_500_for_odd_ids_and_methods(app, account, admin, online):
@@ -584,5 +694,6 @@ def test_twenty_simultaneous_get_new_chat_clicks_on_the_last_waiting_chat(server
         assert list(db.session.scalars(
             select(ChatDecision.reason).where(ChatDecision.chat_id == chat_id)
             .order_by(ChatDecision.id))) == [DecisionReason.ARRIVED, DecisionReason.TAKEOVER]
+        db.session.remove()  # give its connection back first: dispose() closes only idle ones
         db.engine.dispose()
     assert "Traceback" not in server.output()

@@ -124,6 +124,15 @@ def test_get_new_chat_refused_says_why_in_a_popup(page: Page, problems, seed, li
     page.get_by_role("button", name="Get New Chat").click()
     popup = page.get_by_role("dialog", name="This cannot be done")
     expect(popup).to_contain_text("Only an Agent who is Online can take a chat.")
+    # The list polls every second here: the popup stays past several polls until closed.
+    with page.expect_response(lambda response: response.url.endswith("/chats")
+                              and response.request.method == "GET"):
+        pass
+    with page.expect_response(lambda response: response.url.endswith("/chats")
+                              and response.request.method == "GET"):
+        pass
+    expect(popup).to_be_visible()
+    expect(popup).to_contain_text("Only an Agent who is Online can take a chat.")
     popup.get_by_role("button", name="Close").click()
     expect(popup).to_have_count(0)
 

@@ -9,20 +9,32 @@ or above the form on a page without JavaScript.
 from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
-from flask import abort, current_app, flash, redirect, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from .. import htmx
+from ..auth.routes import landing_page
 from ..channels import CHANNEL_LABELS
+from ..extensions import db
 from ..i18n import current_language
 from ..labels import PRESENCE_LABELS, channel_label
-from ..models import ActorKind, Chat, ChatStatus, DecisionReason, Role, User, utcnow
+from ..models import ActorKind, Chat, ChatDecision, ChatStatus, DecisionReason, Role, User, utcnow
 from ..views import finished, get_or_404
 from . import allocator, bp, screens
 from .allocator import Actor, Refused
-from .forms import ActionForm, HandOnForm
+from .forms import ActionForm, AssignForm, HandOnForm
 
 CHATS_CHANGED = "chats-changed"
 CLOSE_DIALOG = "close-dialog"
@@ -95,15 +107,70 @@ def me() -> User:
     return current_user._get_current_object()
 
 
+def is_poll() -> bool:
+    """Whether this is a list polling itself (#my-chats, #monitoring), not a person's click."""
+    return (request.method == "GET" and htmx.is_partial_request()
+            and request.headers.get("HX-Trigger") in ("my-chats", "monitoring"))
+
+
+def leave_if_polling() -> None:
+    """A list left open after the person's role changed polls a screen they may no longer
+    open: send the tab to the screen their role has now (one full load), rather than a
+    refusal toast every few seconds for ever."""
+    if is_poll():
+        abort(htmx.redirect(make_response("", 200), landing_page(current_user)))
+
+
+def problem_popup(status: int, message: str):
+    """A refusal in a popup of its own, for htmx: into the page's dialog slot, outside the
+    polled lists, so the next poll leaves it open until it is closed; the lists refresh."""
+    response = make_response(render_template("chats/_problem.html", problem=message,
+                                             as_page=False), status)
+    response.headers["HX-Retarget"] = "#dialog-slot"
+    response.headers["HX-Reswap"] = "innerHTML"
+    return htmx.trigger(response, CHATS_CHANGED)
+
+
+class Moved(Exception):
+    """The chat was resolved or moved since the page showing it was drawn (a 409 saying
+    what happened, never a role error). `screen`: the page a whole-page answer shows."""
+
+    def __init__(self, chat: Chat, screen: str):
+        super().__init__(chat.id)
+        self.chat, self.screen = chat, screen
+
+
+def what_happened(chat: Chat) -> str:
+    """What became of a chat meanwhile, in words."""
+    if chat.status == ChatStatus.RESOLVED:
+        return _("This chat has been resolved meanwhile.")
+    if chat.status == ChatStatus.QUEUED:
+        return _("This chat has gone back to the queue meanwhile.")
+    return _("This chat has moved to %(agent)s meanwhile.", agent=chat.agent.username)
+
+
+@bp.errorhandler(Moved)
+def moved(error: Moved):
+    """409 with what happened: a popup for htmx, the screen with the message otherwise."""
+    message = what_happened(error.chat)
+    if htmx.is_partial_request():
+        return problem_popup(409, message)
+    if error.screen == "monitoring":
+        return render_monitoring(409, message)
+    return render_my_chats(409, message)
+
+
 # -- My chats -------------------------------------------------------------------------------
 
 def require_my_chats() -> None:
     """My chats is for Agents and Supervisors; an Admin holds no chats (403)."""
     if not screens.may_hold_chats(current_user):
+        leave_if_polling()
         abort(403)
 
 
 def my_chats_context(problem: str | None = None) -> dict:
+    """What My chats shows: one's chats, and what one may do with them."""
     account = current_user.account
     agent = current_user.role == Role.AGENT
     return {"chats": screens.my_chats(me()), "agent": agent,
@@ -113,6 +180,10 @@ def my_chats_context(problem: str | None = None) -> dict:
 
 
 def render_my_chats(status: int = 200, problem: str | None = None):
+    """My chats, or its list for htmx; a problem (a refusal) shows in a popup outside the
+    polled list, or on the whole page."""
+    if problem is not None and htmx.is_partial_request():
+        return problem_popup(status, problem)
     return htmx.render("chats/index.html", "chats/_my_chats.html", status,
                        **my_chats_context(problem))
 
@@ -136,39 +207,50 @@ def take():
     except Refused as problem:
         return render_my_chats(problem.status, problem.message)
     if chat is None:
-        message, level = _("No chat is waiting for you"), "success"
-    else:
-        message = _("New chat: %(customer)s (%(channel)s)",
-                    customer=chat.customer_name or chat.external_id,
-                    channel=channel_label(chat.channel))
-        level = "success"
-    if not htmx.is_partial_request():
-        flash(message, level)
-        return redirect(url_for("chats.index"))
-    return htmx.toast(render_my_chats(), message, level)
+        return said(_("No chat is waiting for you"))
+    return said(_("New chat: %(customer)s (%(channel)s)", customer=customer_of(chat),
+                  channel=channel_label(chat.channel)))
+
+
+def once_held(chat: Chat) -> bool:
+    """Whether the chat was ever given to the logged-in person."""
+    return db.session.scalar(select(ChatDecision.id).where(
+        ChatDecision.chat_id == chat.id, ChatDecision.to_agent_id == current_user.id)
+        .limit(1)) is not None
 
 
 def my_chat_or_404(chat_id: int) -> Chat:
-    """A chat of the account that one holds now: another account's is a 404, someone
-    else's (or one no longer one's own) a 403."""
+    """A chat of the account that one holds now: another account's is a 404, one never
+    one's own a 403, one resolved or moved since one held it a 409 saying so (Moved)."""
     chat = get_or_404(Chat, chat_id)
-    if chat.agent_id != current_user.id or chat.status != ChatStatus.ASSIGNED:
+    if chat.agent_id == current_user.id and chat.status == ChatStatus.ASSIGNED:
+        return chat
+    if not once_held(chat):
         abort(403)
-    return chat
+    raise Moved(chat, "my_chats")
 
 
 @bp.post("/chats/<id:chat_id>/resolve")
 def resolve(chat_id: int):
-    """The conversation is over: the chat leaves one's list, and one has room again."""
+    """The conversation is over: the chat leaves one's list, and one has room again.
+    Resolving a chat one held that is already resolved (a second click) changes nothing
+    and says so."""
     require_my_chats()
-    chat = my_chat_or_404(chat_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    chat = get_or_404(Chat, chat_id)
+    if chat.status == ChatStatus.RESOLVED and once_held(chat):
+        return said(_("This chat is already resolved."))
+    chat = my_chat_or_404(chat_id)
     try:
         allocator.resolve_chat(current_user.account_id, chat.id, Actor.of_user(me()))
     except Refused as problem:
         return render_my_chats(problem.status, problem.message)
-    message = _("Chat with %(customer)s resolved", customer=customer_of(chat))
+    return said(_("Chat with %(customer)s resolved", customer=customer_of(chat)))
+
+
+def said(message: str):
+    """My chats again with a message: a toast for htmx, flashed on the page otherwise."""
     if not htmx.is_partial_request():
         flash(message, "success")
         return redirect(url_for("chats.index"))
@@ -181,17 +263,22 @@ def customer_of(chat: Chat) -> str:
 
 
 def transfer_form(chat: Chat, **kwargs) -> HandOnForm:
-    form = HandOnForm(screens.targets(chat, me()), **kwargs)
+    """An Agent's Transfer: to an agent offered (or named though no longer offered: the
+    allocator says why not), or back to the queue."""
+    form = HandOnForm(screens.targets(chat, me()), others=screens.nameable(chat, me()),
+                      **kwargs)
     form.to.label.text = _("Transfer to")
     return form
 
 
 def render_transfer(chat: Chat, form: HandOnForm, status: int = 200):
+    """The Transfer dialog (a page without JavaScript)."""
     return htmx.render("chats/transfer.html", "chats/_transfer_dialog.html", status,
                        chat=chat, form=form)
 
 
 def require_transfer_allowed() -> None:
+    """Agents transfer only where the account allows it (403)."""
     if not current_user.account.agent_can_transfer:
         abort(403)
 
@@ -214,7 +301,7 @@ def transfer(chat_id: int):
     form = transfer_form(chat)
     if not form.validate_on_submit():
         return render_transfer(chat, form, 422)
-    agent = None if form.to_queue else get_or_404(User, form.target.id)
+    agent = None if form.to_queue else get_or_404(User, form.agent_id)
     try:
         allocator.assign_chat(current_user.account_id, chat.id, agent, Actor.of_user(me()),
                               DecisionReason.TRANSFER)
@@ -247,6 +334,8 @@ def history(chat_id: int):
     candidates with their loads at that moment. Agents read their own chats' only."""
     chat = get_or_404(Chat, chat_id)
     if not screens.may_read_history(me(), chat):
+        if not screens.may_monitor(current_user) and once_held(chat):
+            raise Moved(chat, "my_chats")
         abort(403)
     back = url_for("chats.monitoring" if screens.may_monitor(current_user) else "chats.index")
     return htmx.render("chats/history.html", "chats/_history_dialog.html", chat=chat,
@@ -259,10 +348,12 @@ def history(chat_id: int):
 def require_monitoring() -> None:
     """Monitoring is for Supervisors and Admins (403 for Agents)."""
     if not screens.may_monitor(current_user):
+        leave_if_polling()
         abort(403)
 
 
 def monitoring_context() -> dict:
+    """What Monitoring shows: the queue, the open and flagged chats, and the agents."""
     user = me()
     return {"queue": screens.queue(user), "open": screens.open_chats(user),
             "flagged": screens.open_chats(user, flagged_only=True), "team": screens.team(user),
@@ -274,8 +365,15 @@ def monitoring():
     """The waiting chats with their places and waiting times, every open chat with its
     agent, the chats the idle rule flagged, and the agents' presence and loads. Polled."""
     require_monitoring()
-    return htmx.render("chats/monitoring.html", "chats/_monitoring.html",
-                       **monitoring_context())
+    return render_monitoring()
+
+
+def render_monitoring(status: int = 200, problem: str | None = None):
+    """Monitoring, or its sections for htmx; a problem shows in a popup (on the page)."""
+    if problem is not None and htmx.is_partial_request():
+        return problem_popup(status, problem)
+    return htmx.render("chats/monitoring.html", "chats/_monitoring.html", status,
+                       problem=problem, **monitoring_context())
 
 
 def watched_chat_or_404(chat_id: int) -> Chat:
@@ -287,22 +385,25 @@ def watched_chat_or_404(chat_id: int) -> Chat:
     return chat
 
 
-def assign_form(chat: Chat, **kwargs) -> HandOnForm:
-    form = HandOnForm(screens.targets(chat, me()),
+def assign_form(chat: Chat, **kwargs) -> AssignForm:
+    """A Supervisor's or Admin's Assign (a waiting chat) or Transfer (an open one)."""
+    form = AssignForm(screens.targets(chat, me()), others=screens.nameable(chat, me()),
                       queue_allowed=chat.status == ChatStatus.ASSIGNED, **kwargs)
     form.to.label.text = (_("Assign to") if chat.status == ChatStatus.QUEUED
                           else _("Transfer to"))
     return form
 
 
-def render_assign(chat: Chat, form: HandOnForm, status: int = 200, full: str | None = None):
+def render_assign(chat: Chat, form: AssignForm, status: int = 200, full: str | None = None):
+    """The Assign dialog (a page without JavaScript); `full`: the confirm popup's words."""
     return htmx.render("chats/assign.html", "chats/_assign_dialog.html", status,
                        chat=chat, form=form, full=full)
 
 
 def assignable_or_409(chat: Chat) -> None:
+    """A resolved chat is no longer anyone's to move (409, saying so)."""
     if chat.status == ChatStatus.RESOLVED:
-        abort(409)
+        raise Moved(chat, "monitoring")
 
 
 @bp.get("/monitoring/chats/<id:chat_id>/assign")
@@ -312,7 +413,7 @@ def assign_dialog(chat_id: int):
     require_monitoring()
     chat = watched_chat_or_404(chat_id)
     assignable_or_409(chat)
-    return render_assign(chat, assign_form(chat))
+    return render_assign(chat, assign_form(chat, data={"holder": chat.agent_id}))
 
 
 @bp.post("/monitoring/chats/<id:chat_id>/assign")
@@ -321,10 +422,17 @@ def assign(chat_id: int):
     recorded so), or send it back to the queue."""
     require_monitoring()
     chat = watched_chat_or_404(chat_id)
+    assignable_or_409(chat)
     form = assign_form(chat)
     if not form.validate_on_submit():
         return render_assign(chat, form, 422)
-    agent = None if form.to_queue else get_or_404(User, form.target.id)
+    if "holder" in request.form and form.holder.data != chat.agent_id:
+        # Drawn for another holder (or for the queue): the dialog again, as the chat is now.
+        # (A POST without the field, not from this dialog, acts on the chat as it is now.)
+        form.holder.data, form.holder.raw_data = chat.agent_id, None
+        form.form_errors.append(what_happened(chat))
+        return render_assign(chat, form, 409)
+    agent = None if form.to_queue else get_or_404(User, form.agent_id)
     try:
         allocator.assign_chat(current_user.account_id, chat.id, agent, Actor.of_user(me()),
                               DecisionReason.SUPERVISOR, over_capacity=bool(form.confirm.data))

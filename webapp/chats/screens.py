@@ -12,7 +12,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Chat, ChatStatus, Division, Presence, Role, User
+from ..models import Chat, ChatStatus, Division, Presence, Role, Status, User
 from ..presence.service import presence_of
 from . import allocator
 
@@ -132,9 +132,9 @@ def open_chats(user: User, flagged_only: bool = False) -> Listing:
 
 def team(user: User, now: datetime | None = None) -> list[allocator.RosterEntry]:
     """The Agents `user` watches, with presence and load against Workload: a Supervisor's
-    division's, or (an Admin) the account's."""
+    division's, or (an Admin) the account's. Disabled agents take no chats: not listed."""
     entries = [entry for entry in allocator.roster(user.account_id, now)
-               if entry.user.role == Role.AGENT]
+               if entry.user.role == Role.AGENT and entry.user.status == Status.ACTIVE]
     if user.role == Role.ADMIN:
         return entries
     return [entry for entry in entries if entry.user.division_id == user.division_id]
@@ -172,6 +172,19 @@ def targets(chat: Chat, chooser: User, now: datetime | None = None) -> list[Targ
     return sorted((Target(member.id, member.username, (names.get(member.id) or "").strip(),
                           member.load, member.capacity) for member in members),
                   key=lambda target: target.username.lower())
+
+
+def nameable(chat: Chat, chooser: User) -> frozenset[int]:
+    """The agents `chooser` may name for `chat` although they are not offered now (they went
+    Away, filled up, left the division meanwhile): the account's Agents (a Supervisor's
+    division's), other than the chat's agent. The allocator then says why not."""
+    query = select(User.id).where(User.account_id == chooser.account_id,
+                                  User.role == Role.AGENT)
+    if chat.agent_id is not None:
+        query = query.where(User.id != chat.agent_id)
+    if chooser.role == Role.SUPERVISOR:
+        query = query.where(User.division_id == chooser.division_id)
+    return frozenset(db.session.scalars(query))
 
 
 def is_online(user: User, now: datetime | None = None) -> bool:
