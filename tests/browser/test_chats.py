@@ -137,6 +137,22 @@ def test_get_new_chat_refused_says_why_in_a_popup(page: Page, problems, seed, li
     expect(popup).to_have_count(0)
 
 
+def test_a_page_whose_role_changed_goes_to_the_new_landing_page(page: Page, problems, seed,
+                                                                 live_app):
+    """Demoted while Monitoring polls: the next poll takes the tab to My chats, rather than
+    a refusal toast every poll for ever."""
+    account_id = seed.account()
+    supervisor = seed.user(account_id, Role.SUPERVISOR, username=seed.unique("rina"))
+    login(page, supervisor)
+    page.goto("/monitoring")
+    expect(page.get_by_role("heading", name="Monitoring", exact=True)).to_be_visible()
+    with live_app.app_context(), write_transaction():
+        db.session.get(User, supervisor.id).role = Role.AGENT
+    expect(page).to_have_url(re.compile(r"/chats$"))
+    expect(page.get_by_role("heading", name="My chats", exact=True)).to_be_visible()
+    expect(page.locator("#toasts .toast-error")).to_have_count(0)
+
+
 def test_a_supervisor_transfers_on_monitoring_and_reads_why(page: Page, problems, seed,
                                                             live_app):
     problems.allow_status(409, "past the Workload: the confirm popup")
