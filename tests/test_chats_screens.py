@@ -107,6 +107,7 @@ def test_roles_decide_which_screens_open_and_the_header_offers_only_those(app, f
                                                                          account, admin):
     agent = factory.user(account, Role.AGENT, username="agent")
     supervisor = factory.user(account, Role.SUPERVISOR, username="super")
+    chat = intake(account, "wa-1")
     expected = {agent: {"/chats": 200, "/monitoring": 403},
                 supervisor: {"/chats": 200, "/monitoring": 200},
                 admin: {"/chats": 403, "/monitoring": 200}}
@@ -116,8 +117,11 @@ def test_roles_decide_which_screens_open_and_the_header_offers_only_those(app, f
         header = client.get("/profile").text.split("</header>")[0]
         assert ('href="/chats"' in header) == (statuses["/chats"] == 200)
         assert ('href="/monitoring"' in header) == (statuses["/monitoring"] == 200)
-        assert client.post("/monitoring/chats/1/assign",
-                           data={"to": "queue"}).status_code in (403, 404)
+        # A real waiting chat in everyone's scope: the Agent is refused for the role; the
+        # Supervisor and the Admin reach the form (a waiting chat cannot go back to the
+        # queue: 422).
+        assign = client.post(f"/monitoring/chats/{chat.id}/assign", data={"to": "queue"})
+        assert assign.status_code == {agent: 403, supervisor: 422, admin: 422}[user]
 
 
 # -- My chats -----------------------------------------------------------------------------------
@@ -697,3 +701,20 @@ def test_twenty_simultaneous_get_new_chat_clicks_on_the_last_waiting_chat(server
         db.session.remove()  # give its connection back first: dispose() closes only idle ones
         db.engine.dispose()
     assert "Traceback" not in server.output()
+
+
+def test_counts_in_the_lists_are_written_in_the_readers_locale(app, account):
+    """SPEC §9: "and 1.900 more" in Indonesian, "and 1,900 more" in English."""
+    from flask import render_template
+    from flask_babel import refresh
+
+    from webapp.chats.screens import Listing, Waiting
+
+    shown = [Waiting(intake(account, "wa-1"), 1)]
+    for language, written in (("id", "dan 1.900 lainnya"), ("en", "and 1,900 more")):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            refresh()  # the test's app context is shared: forget the last language
+            text = render_template("chats/_monitoring.html", as_page=False, division=None,
+                                   queue=Listing(shown, 1901), open=Listing([], 0),
+                                   flagged=Listing([], 0), team=[])
+        assert written in text, language
