@@ -6,13 +6,16 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import create_engine, select, text, update
 
+from tests.conftest import on_postgresql
 from webapp.chats import allocator
 from webapp.database import write_transaction
 from webapp.extensions import db
@@ -215,4 +218,58 @@ def test_with_nobody_online_it_says_so_and_the_waiting_customers_give_up_in_the_
     chats, decisions = chats_and_decisions(account.id)
     assert chats and {chat.status for chat in chats} == {ChatStatus.RESOLVED}
     assert {d.reason for d in decisions} == {DecisionReason.ARRIVED, DecisionReason.RESOLVED}
+    assert_consistent(account.id, workload=5)
+
+
+@contextmanager
+def reads_blocked(database_url: str):
+    """A database hiccup that even reads run into, until the block ends: the chats table
+    locked by another transaction, so that reads fail after the app's lock_timeout."""
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        connection.execute(text("LOCK TABLE chats IN ACCESS EXCLUSIVE MODE"))
+        yield
+        connection.rollback()
+    engine.dispose()
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="SQLite's readers never wait (WAL): a read "
+                    "that fails needs PostgreSQL's table lock")
+def test_a_database_hiccup_during_its_reads_is_reported_and_the_run_goes_on(
+        factory, account, database_url):
+    staffed(factory, account, agents=2, workload=5)
+    db.session.rollback()
+    env = os.environ | {"DATABASE_URL": database_url, "SECRET_KEY": "simulate-test",
+                        "PYTHONUNBUFFERED": "1"}
+    with tempfile.TemporaryFile("w+") as log:
+        def output() -> str:
+            log.seek(0)
+            return log.read()
+
+        def wait_for(condition) -> None:
+            deadline = time.monotonic() + DEADLINE
+            while not condition():
+                assert time.monotonic() < deadline, output()
+                time.sleep(0.1)
+
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "simulate-chats", "--account",
+             "Acme", "--seed", "7", "--rate", "1/m", "--for", "10m", "--chat-length", "2s"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_for(lambda: "Ctrl-C stops" in output())
+            with reads_blocked(database_url):
+                wait_for(lambda: "failed a read" in output() or process.poll() is not None)
+            assert process.poll() is None, output()
+            reported = output().count(" s  sent ")
+            wait_for(lambda: output().count(" s  sent ") > reported)  # it went on
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=DEADLINE)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        said = output()
+    assert process.returncode == 0, said
+    assert "Traceback" not in said and "Stopped;" in said
     assert_consistent(account.id, workload=5)

@@ -14,7 +14,8 @@ allocator names for a new chat.
 After `--for` no new chats come; the open ones carry on until they are resolved, and
 customers still waiting three conversation lengths later give up (Ctrl-C, or `--leave-open`,
 leaves them open). A line every few seconds counts what this run sent and
-resolved and what the account holds now.
+resolved and what the account holds now. A database that is busy or restarting (a change
+or a read failing) is counted and reported, and the run goes on.
 """
 
 import heapq
@@ -155,7 +156,7 @@ class Simulation:
             now = time.monotonic()
             if sending and now - start >= self.duration:
                 sending = False
-                self.say(now - start, "no more new chats"
+                self.read(self.say, now - start, "no more new chats"
                          + ("" if self.leave_open or not self.open
                             else f"; {len(self.open)} open ones carry on until resolved"))
             if not sending and (self.leave_open or not self.open):
@@ -166,12 +167,12 @@ class Simulation:
                 next_chat = max(next_chat + 1 / self.rate, now - 1)
                 continue
             if now >= next_sync:
-                self.sync(now)
+                self.read(self.sync, now)
                 next_sync = now + SYNC_EVERY
                 if not sending and now - start >= self.duration + PATIENCE * self.chat_length:
                     self.give_up_waiting(now)
             if now >= next_report:
-                self.say(now - start)
+                self.read(self.say, now - start)
                 next_report += REPORT_EVERY
             while self.events and self.events[0].at <= now:
                 self.handle(heapq.heappop(self.events), now)
@@ -179,7 +180,7 @@ class Simulation:
             if self.events:
                 upcoming.append(self.events[0].at)
             time.sleep(max(0.0, min(upcoming) - time.monotonic()))
-        self.say(time.monotonic() - start, "done")
+        self.read(self.say, time.monotonic() - start, "done")
 
     def later(self, at: float, kind: str, conversation: Conversation) -> None:
         heapq.heappush(self.events, Event(at, next(self.order), kind, conversation.chat_id,
@@ -204,7 +205,7 @@ class Simulation:
         self.open[chat.id] = conversation
         self.message(conversation, CUSTOMER)
         if self.custom and chat.status == ChatStatus.QUEUED:
-            self.choose_agent(chat)
+            self.read(self.choose_agent, chat)
 
     def choose_agent(self, chat: Chat) -> None:
         """Custom allocation: the platform picks one of the candidates the allocator named."""
@@ -279,9 +280,22 @@ class Simulation:
                 self.open.pop(args[1], None)
             self.tally.problems += 1
         except DBAPIError as error:
-            db.session.rollback()
+            forget_the_failure()
             self.tally.problems += 1
             click.echo(f"  the database refused a change ({first_line(error)}); going on",
+                       err=True)
+        return None
+
+    def read(self, reading, *args):
+        """Do what reads the database (who holds the open chats, the status line, the
+        candidates of a chat): a database that is busy or restarting is counted and reported
+        as a change's failure is, and the run goes on (the next read tries again)."""
+        try:
+            return reading(*args)
+        except DBAPIError as error:
+            forget_the_failure()
+            self.tally.problems += 1
+            click.echo(f"  the database failed a read ({first_line(error)}); going on",
                        err=True)
         return None
 
@@ -299,6 +313,15 @@ class Simulation:
         line = (f"{elapsed:5.0f} s  sent {tally.sent}, assigned {assigned}, waiting {waiting}, "
                 f"resolved {tally.resolved}")
         click.echo(line + (f"  ({note})" if note else ""))
+
+
+def forget_the_failure() -> None:
+    """End the failed transaction; a connection that died with the database may fail even
+    to roll back, so it is dropped and the next statement takes a fresh one."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session.remove()
 
 
 def first_line(error: Exception) -> str:
@@ -362,7 +385,7 @@ def simulate_chats_command(account_name, rate, duration, chat_length, leave_open
         click.echo(f"Stopped; {len(simulation.open)} chats of this run are still open.")
     tally = simulation.tally
     click.echo(f"Sent {tally.sent} chats and {tally.messages} messages, resolved "
-               f"{tally.resolved}; {tally.problems} changes refused or failed.")
+               f"{tally.resolved}; {tally.problems} changes or reads refused or failed.")
 
 
 def init_app(app: Flask) -> None:
