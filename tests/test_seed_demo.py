@@ -3,11 +3,12 @@
 import re
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
 
 from webapp.chats import allocator
 from webapp.database import write_transaction
-from webapp.demo import AWAY_PER_DIVISION, DIVISIONS, ONLINE_PER_DIVISION
+from webapp.demo import AWAY_PER_DIVISION, DIVISIONS, HISTORY_BATCH, ONLINE_PER_DIVISION
 from webapp.extensions import db
 from webapp.models import (
     Account,
@@ -158,3 +159,25 @@ def test_no_history_while_chats_wait_in_the_queue(runner, account, factory):
     result = seed(runner, 50, "Acme", "--chats", "30")
     assert result.exit_code == 0 and "0 past chats" in result.output
     assert db.session.scalar(select(func.count(Chat.id))) == 1
+
+
+def test_the_history_is_written_in_short_transactions(runner):
+    """seed-demo runs beside a serving app: the history must not be one long transaction
+    under the allocation lock (on SQLite the only write lock), or every write waits."""
+    commits = []
+
+    def counted(session):
+        commits.append(session)
+
+    event.listen(Session, "after_commit", counted)
+    try:
+        assert seed(runner, 60, "Quiet", "--seed", "5", "--chats", "0").exit_code == 0
+        without_history = len(commits)
+        commits.clear()
+        result = seed(runner, 60, "Busy", "--seed", "5", "--chats", "200")
+        assert result.exit_code == 0, result.output
+        assert "200 past chats" in result.output
+    finally:
+        event.remove(Session, "after_commit", counted)
+    # 200 arrivals and 200 ends, at most HISTORY_BATCH of them per transaction.
+    assert len(commits) - without_history >= 2 * 200 // HISTORY_BATCH

@@ -62,6 +62,7 @@ AWAY_PER_DIVISION = 1
 HISTORY_CHATS = 300
 HISTORY_HOURS = 8
 CHAT_MINUTES = (2, 25)
+HISTORY_BATCH = 20  # events of the history (arrivals and ends) written per transaction
 SEEDER = Actor(ActorKind.COMMAND_LINE, None, "seed-demo")
 BATCH = 5_000
 # Most people answer chats; a few lead a team; a handful run the account.
@@ -189,8 +190,9 @@ class Staffing:
 
 
 def staff(account_id: int, chats: int, rng: random.Random) -> Staffing:
-    """Put demo agents Online and Away, then play the history of chats: one transaction
-    that takes the allocation lock first, as every change around chats does."""
+    """Put demo agents Online and Away (one transaction that takes the allocation lock
+    first, as every change around chats does), then play the history of chats in short
+    transactions of their own (play_history)."""
     now = utcnow()
     with write_transaction():
         allocator.lock_allocation(account_id)
@@ -203,9 +205,9 @@ def staff(account_id: int, chats: int, rng: random.Random) -> Staffing:
             staffing.away += away
         queued = db.session.scalar(select(func.count(Chat.id)).where(
             Chat.account_id == account_id, Chat.status == ChatStatus.QUEUED))
-        if chats and not queued:  # a waiting chat would be given at a past moment
-            staffing.chats = play_history(account_id, chats, now, rng)
-        return staffing
+    if chats and not queued:  # a waiting chat would be given at a past moment
+        staffing.chats = play_history(account_id, chats, now, rng)
+    return staffing
 
 
 def top_up_presence(account_id: int, division_id: int, now, rng: random.Random):
@@ -245,21 +247,38 @@ def play_history(account_id: int, count: int, now, rng: random.Random) -> int:
     heapq.heapify(events)
     chats: dict[int, int] = {}
     order = count
+    # The history is written a few events at a time, each batch in a short transaction of
+    # its own under the allocation lock, never all of it in one: seed-demo is run beside a
+    # serving app, and one long transaction would hold the account's allocation lock (on
+    # SQLite the database's only write lock) for the whole history, so every intake, Get
+    # New Chat and presence change (on SQLite every write) would wait and then fail busy.
     while events:
-        moment, _order, what, number = heapq.heappop(events)
-        if what == "arrive":
-            chat, _created = allocator.receive_chat(
-                account_id, channel=rng.choice(channels), external_id=f"demo-{run}-{number}",
-                customer_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-                division_id=None, actor=SEEDER, now=moment)
-            chats[number] = chat.id
-            ends = min(moment + timedelta(minutes=rng.uniform(*CHAT_MINUTES)), now)
-            order += 1
-            heapq.heappush(events, (ends, order, "end", number))
-        else:
-            allocator.resolve_chat(account_id, chats[number], SEEDER, now=moment)
+        with write_transaction():
+            allocator.lock_allocation(account_id)
+            for _event in range(HISTORY_BATCH):
+                if not events:
+                    break
+                order = play_event(account_id, events, chats, order, channels, run, now, rng)
     return len(chats)
 
+
+def play_event(account_id: int, events: list, chats: dict[int, int], order: int,
+               channels: list[str], run: str, now, rng: random.Random) -> int:
+    """The next event of the history: a chat arrives (and its end is scheduled), or ends.
+    The order number of the last event scheduled."""
+    moment, _order, what, number = heapq.heappop(events)
+    if what == "arrive":
+        chat, _created = allocator.receive_chat(
+            account_id, channel=rng.choice(channels), external_id=f"demo-{run}-{number}",
+            customer_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+            division_id=None, actor=SEEDER, now=moment)
+        chats[number] = chat.id
+        ends = min(moment + timedelta(minutes=rng.uniform(*CHAT_MINUTES)), now)
+        order += 1
+        heapq.heappush(events, (ends, order, "end", number))
+    else:
+        allocator.resolve_chat(account_id, chats[number], SEEDER, now=moment)
+    return order
 
 def served_channels(account_id: int) -> list[str]:
     lists = db.session.scalars(select(Division.channels).where(
