@@ -280,7 +280,7 @@ def test_an_admins_profile_has_no_presence_or_workload(admin_client):
 
 def presence_cell(html: str, user: User) -> str:
     row = re.search(rf'<tr id="user-{user.id}".*?</tr>', html, re.S).group(0)
-    return re.search(r'<td class="pr (\w+)"[^>]*>([^<]*)</td>', row).groups()
+    return re.search(r'<td class="pr (\w+)"[^>]*>([^<]*)<', row).groups()
 
 
 @pytest.fixture
@@ -299,7 +299,7 @@ def team(factory, account, agent):
 
 def test_admins_see_presence_as_a_column(admin_client, team, admin):
     page = admin_client.get("/users")
-    assert '<th scope="col" class="col-presence">Presence</th>' in page.text
+    assert '<th class="col-presence">Presence</th>' in page.text
     assert presence_cell(page.text, team["ann"]) == ("online", "Online")
     assert presence_cell(page.text, team["sue"]) == ("away", "Away")
     assert presence_cell(page.text, team["otto"]) == ("offline", "Offline")  # lapsed
@@ -312,6 +312,10 @@ def test_admins_see_presence_as_a_column(admin_client, team, admin):
     assert presence_cell(editing, team["ann"]) == ("online", "Online")
 
 
+# A display row's second cell (users/_row.html leaves the closing tags out).
+USERNAME_CELL = r'<tr id="user-\d+"><td>[^<]*<td>(\w+)<'
+
+
 @pytest.mark.parametrize("presence, expected", [
     ("online", {"ann"}), ("away", {"sue"}), ("offline", {"otto", "dan", "boss"}),
 ])
@@ -319,13 +323,13 @@ def test_the_presence_filter_counts_a_lapsed_presence_as_offline(admin_client, t
                                                                  presence, expected):
     page = admin_client.get(f"/users?presence={presence}")
     assert page.status_code == 200
-    shown = set(re.findall(r'<td data-label="Username" title="(\w+)"', page.text))
+    shown = set(re.findall(USERNAME_CELL, page.text))
     assert shown == expected
     assert f'<option value="{presence}" selected>' in page.text
     # With a search and the other filters too.
     searched = admin_client.get(f"/users?presence={presence}&q=otto&role=Agent",
                                 headers=HTMX)
-    assert set(re.findall(r'<td data-label="Username" title="(\w+)"', searched.text)) == \
+    assert set(re.findall(USERNAME_CELL, searched.text)) == \
         expected & {"otto"}
 
 

@@ -45,3 +45,16 @@ def toast(response: Response, message: str, level: str = "success") -> Response:
 def redirect(response: Response, location: str) -> Response:
     response.headers["HX-Redirect"] = location
     return response
+
+
+DIALOG_SLOT = "#dialog-slot"  # base.html's place for popups
+
+
+def into_dialog_slot(response: Response) -> Response:
+    """Have htmx put this answer (a popup) in the page's dialog slot, wherever the request
+    came from: a users list row's link says nothing of where it loads (webapp/templates/
+    users/_row.html), so that the row stays small."""
+    if is_partial_request():
+        response.headers["HX-Retarget"] = DIALOG_SLOT
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response

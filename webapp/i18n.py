@@ -6,6 +6,8 @@ Accept-Language, English. Every string a person reads goes through `_()` / `gett
 the README's "Translations"), and dates and numbers are formatted for the chosen locale.
 """
 
+from functools import lru_cache
+
 from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_decimal
@@ -53,7 +55,14 @@ def remember_for_session(language: str) -> None:
 
 def format_number(value: int | float) -> str:
     """12345 as "12,345" in English and "12.345" in Indonesian."""
-    return format_decimal(value, locale=current_language())
+    return _formatted_number(value, current_language())
+
+
+# Babel takes longer to format a number than a list page takes to render a row, and pages
+# show the same few (counts, page numbers) again and again.
+@lru_cache(maxsize=4096)
+def _formatted_number(value: int | float, language: str) -> str:
+    return format_decimal(value, locale=language)
 
 
 def format_local_datetime(value) -> str:

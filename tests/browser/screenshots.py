@@ -26,8 +26,8 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # The users list and its dialogs, the login page, a Profile, My chats and Monitoring, in
 # Indonesian.
 INDONESIAN_STATES = ("login", "users", "create-dialog-errors", "popup-error", "edit-row",
-                     "password-dialog", "delete-popup", "row-menu", "profile", "my-chats",
-                     "monitoring", "monitoring-why")
+                     "password-dialog", "delete-popup", "profile", "my-chats", "monitoring",
+                     "monitoring-why")
 # Every screen, the users screens' and the chat screens'.
 ALL_STATES = {**STATES, **CHAT_STATES}
 

@@ -129,7 +129,7 @@ def test_row_actions_by_keyboard(page: Page, problems, seed, admin):
     row = page.locator(f"#user-{agent.id}")
 
     # Edit → the row's first field has focus; Save with Enter.
-    edit = row.get_by_role("button", name=f"Edit {agent.username}")
+    edit = row.get_by_role("link", name="Edit", exact=True)
     tab_to(page, edit)
     press_enter(page)
     first_name = row.get_by_role("textbox", name="First name")
@@ -140,7 +140,7 @@ def test_row_actions_by_keyboard(page: Page, problems, seed, admin):
     press_enter(page)
     expect(page.locator("#toasts").get_by_text("Changes to Kaia Keys saved")).to_be_visible()
     expect(row).to_contain_text("Kaia Keys")
-    # Focus is not lost: it is back on the row's Edit button.
+    # Focus is not lost: it is back on the row's "Edit".
     expect(edit).to_be_focused()
 
     # Edit again → Change Password: the dialog opens on "New password", keeps Tab inside,
@@ -163,19 +163,23 @@ def test_row_actions_by_keyboard(page: Page, problems, seed, admin):
     expect(page.locator("#toasts").get_by_text("Password changed")).to_be_visible()
     expect(change).to_be_focused()
 
-    # Cancel the edit with Enter: focus goes back to the row's Edit button.
-    tab_to(page, row.get_by_role("button", name="Cancel"))
+    # "View activity" is next to it; then Cancel the edit with Enter: focus goes back to the
+    # row's "Edit".
+    tab_to(page, row.get_by_role("link", name="View activity"), limit=1)
+    tab_to(page, row.get_by_role("button", name="Cancel"), key="Shift+Tab")
     press_enter(page)
     expect(row.get_by_role("textbox")).to_have_count(0)
     expect(edit).to_be_focused()
 
     # Delete: the popup opens on "Cancel" (the safe choice); Escape closes it and returns
-    # focus to the trash button; then Delete for real.
+    # focus to the trash button (a button named "Delete"), the row left as it was; then Delete
+    # for real.
     trash = row.get_by_role("button", name="Delete", exact=True)
     tab_to(page, trash)
     popup = page.get_by_role("dialog", name="Are you sure want to delete this data?")
     assert_dialog_keyboard_contract(page, trash, popup,
                                     popup.get_by_role("button", name="Cancel"), 4)
+    expect(row).to_contain_text("Kaia Keys")
     press_enter(page)
     expect(popup.get_by_role("button", name="Cancel")).to_be_focused()
     tab_to(page, popup.get_by_role("button", name="Delete", exact=True), limit=3)
@@ -185,7 +189,8 @@ def test_row_actions_by_keyboard(page: Page, problems, seed, admin):
     expect(row).to_have_count(0)
     assert seed.find(agent.username) is None
     # Focus stays in the list, on the row that took the deleted one's place.
-    expect(page.get_by_role("button", name=f"Edit {admin.username}")).to_be_focused()
+    expect(page.locator(f"#user-{admin.id}").get_by_role("link", name="Edit", exact=True)) \
+        .to_be_focused()
 
 
 def test_search_role_filter_and_logout_by_keyboard(page: Page, seed, admin):

@@ -3,6 +3,8 @@ action is in view without scrolling sideways at 1280, 1366 and 1920 pixels wide,
 and in edit mode; long values are cut short in their cells with the whole text on hover and
 for screen readers; at phone width each user is a card with its actions in view."""
 
+import re
+
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -15,6 +17,9 @@ pytestmark = pytest.mark.browser
 LAPTOPS = [{"width": 1280, "height": 720}, {"width": 1366, "height": 768},
            {"width": 1920, "height": 1080}]
 PHONE = {"width": 390, "height": 844}
+# The columns, in order: a card names each value with its column's heading (but the name).
+COLUMNS = ("Name", "Username", "Email", "Phone", "Role", "Division", "Status", "Presence",
+           "Created")
 
 LONG_NAME = "Raden Ajeng Kartini Setyaningrum-Wijayakusuma"
 LONG_EMAIL = "kartini.setyaningrum.wijayakusuma@pt-sumber-rejeki-abadi.co.id"
@@ -67,15 +72,20 @@ def long_row(page: Page) -> Locator:
     return page.locator("#user-rows > tr").filter(has_text=LONG_EMAIL).first
 
 
-def edit_long_row(page: Page, t, person) -> None:
-    long_row(page).get_by_role("button", name=t("Edit %(username)s", username=person.username)) \
-        .click()
+def edit_long_row(page: Page, t) -> None:
+    long_row(page).get_by_role("link", name=t("Edit"), exact=True).click()
+
+
+def actions_of(rows: Locator) -> Locator:
+    """The actions in the rows' last cells: Edit and Delete; Save, Cancel, Change Password and
+    View activity on a row being edited (a popup of its, if open, not counted)."""
+    return rows.locator(":scope > td:last-child > :is(a, button),"
+                        " :scope > td:last-child > form > button")
 
 
 def row_actions(page: Page) -> Locator:
-    """Every action of every row: Edit, More actions, Delete; Save, Cancel, Change Password."""
-    return page.locator("#user-rows td.actions").locator(
-        "a[role=button], button, summary")
+    """Every action of every row."""
+    return actions_of(page.locator("#user-rows > tr"))
 
 
 def assert_no_sideways_scrolling(page: Page) -> None:
@@ -107,27 +117,17 @@ def test_every_row_action_is_in_view(page: Page, team, viewport, mode):
     admin, people, t, long_email = team
     open_list(page, admin, viewport)
     if mode == "edit":
-        edit_long_row(page, t, people[0])
+        edit_long_row(page, t)
         expect(page.locator("#user-rows tr.editing").get_by_role("button", name=t("Save"))) \
             .to_be_visible()
     assert_no_sideways_scrolling(page)
     table = page.locator(".users-table").bounding_box()
     actions = row_actions(page)
-    expected = len(people) * 3 + 3  # three each, the edited row's three, the Admin's three
+    # Two each (the Admin's too), or the edited row's four instead of two.
+    expected = (len(people) + 1) * 2 + (2 if mode == "edit" else 0)
     expect(actions).to_have_count(expected)
     for action in actions.all():
         assert_in_view(page, action, within=table)
-
-
-@pytest.mark.parametrize("viewport", LAPTOPS[:2], ids=lambda size: f"{size['width']}")
-def test_the_row_menu_opens_in_view(page: Page, team, viewport):
-    admin, people, t, long_email = team
-    open_list(page, admin, viewport)
-    last_row = page.locator("#user-rows > tr").last
-    last_row.locator("summary").click()
-    for entry in ("Change Password", "View activity"):
-        assert_in_view(page, last_row.get_by_role("link", name=t(entry)))
-    assert_no_sideways_scrolling(page)
 
 
 @pytest.mark.parametrize("viewport", LAPTOPS[:2], ids=lambda size: f"{size['width']}")
@@ -154,8 +154,13 @@ def test_long_names_are_cut_short_with_the_whole_text_on_hover(page: Page, team)
         cell = row.get_by_role("cell", name=text, exact=True)
         assert cell.evaluate("cell => cell.scrollWidth > cell.clientWidth"), f"{text} fits?"
         assert cell.evaluate("cell => getComputedStyle(cell).textOverflow") == "ellipsis"
+        cell.hover()
         expect(cell).to_have_attribute("title", text)
         expect(cell).to_have_text(text)  # whole in the page, for screen readers
+    # A value shown whole needs no hover text.
+    whole = row.get_by_role("cell", name="+6281234567890", exact=True)
+    whole.hover()
+    expect(whole).not_to_have_attribute("title", re.compile(".*"))
 
 
 def test_at_phone_width_each_user_is_a_card_with_its_actions(page: Page, team):
@@ -172,24 +177,57 @@ def test_at_phone_width_each_user_is_a_card_with_its_actions(page: Page, team):
         assert box["x"] >= 0 and box["x"] + box["width"] <= width
         assert box["width"] > width * 0.8, "a card spans the screen"
         assert row.evaluate("row => getComputedStyle(row).display") == "block"
-        for action in row.locator("td.actions").locator("a[role=button], button, summary") \
-                .all():
+        actions = actions_of(row)
+        expect(actions).to_have_count(2)  # Edit and Delete
+        for action in actions.all():
             assert_in_view(page, action)
     # Each value says what it is, the long ones wrap instead of being cut.
+    for row in rows:
+        expect_card_labels(row, t)
     email = long_row(page).get_by_role("cell", name=f"{t('Email')} {long_email}")
     assert email.evaluate("cell => getComputedStyle(cell, '::before').content") == f'"{t("Email")}"'
     assert email.evaluate("cell => cell.scrollWidth <= cell.clientWidth")
 
 
+def expect_card_labels(row: Locator, t) -> None:
+    """Each value of a card shows its column's heading before it, in the reader's language."""
+    cells = row.locator(":scope > td")
+    expect(cells).to_have_count(len(COLUMNS) + 1)
+    for index, column in enumerate(COLUMNS[1:], start=1):
+        cell = cells.nth(index)
+        expect(cell).to_have_attribute("data-label", t(column))
+        if cell.is_visible():  # a card leaves out an empty value (no phone)
+            assert cell.evaluate("cell => getComputedStyle(cell, '::before').content") \
+                == f'"{t(column)}"'
+
+
 def test_at_phone_width_a_card_edits_in_place(page: Page, team):
     admin, people, t, long_email = team
     open_list(page, admin, PHONE)
-    edit_long_row(page, t, people[0])
+    edit_long_row(page, t)
     editing = page.locator("#user-rows tr.editing")
     for name in ("Save", "Cancel", "Change Password"):
         assert_in_view(page, editing.get_by_role("button", name=t(name)))
+    assert_in_view(page, editing.get_by_role("link", name=t("View activity")))
     expect(editing.get_by_role("textbox", name=t("Email"))).to_have_value(long_email)
     assert_no_sideways_scrolling(page)
+    # Cancelled, it is a card again, its values labelled as before (the row htmx brought
+    # back is labelled too).
+    row_id = editing.get_attribute("id")
+    editing.get_by_role("button", name=t("Cancel")).click()
+    row = page.locator(f"#{row_id}")
+    expect(row.get_by_role("textbox")).to_have_count(0)
+    expect_card_labels(row, t)
+    assert_no_sideways_scrolling(page)
+
+
+def test_at_phone_width_a_searched_list_is_labelled_too(page: Page, team):
+    admin, people, t, long_email = team
+    open_list(page, admin, PHONE)
+    page.get_by_role("searchbox", name=t("Search")).fill(people[1].username)
+    rows = page.locator("#user-rows > tr")
+    expect(rows).to_have_count(1)
+    expect_card_labels(rows.first, t)
 
 
 def test_a_rows_popup_error_reads_like_the_others(page: Page, problems, team):
@@ -199,7 +237,7 @@ def test_a_rows_popup_error_reads_like_the_others(page: Page, problems, team):
     problems.allow_status(422, "the row comes back with its errors as 422")
     admin, people, t, long_email = team
     open_list(page, admin, LAPTOPS[1])
-    edit_long_row(page, t, people[0])
+    edit_long_row(page, t)
     row = page.locator("#user-rows tr.editing")
     row.get_by_role("textbox", name=t("Email")).fill("not an email")
     row.get_by_role("button", name=t("Save")).click()

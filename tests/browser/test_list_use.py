@@ -1,7 +1,8 @@
-"""The users list in daily use (issue 10, items 2, 3, 6 and 7): the list and the clicked
-control show that a request is on its way; unsaved row edits are not lost without a word;
-Escape cancels a row edit; "Change Password" from the row menu; sorting, the status filter,
-numbered pages; toasts that name the user; no working trash button on one's own row."""
+"""The users list in daily use (issue 10, items 2, 3, 6 and 7; issue 15's slim rows): the
+list and the clicked control show that a request is on its way; unsaved row edits are not lost
+without a word; Escape cancels a row edit; "Change Password" and "View activity" on the row
+being edited; every row's "Edit" and "Delete" in reach of the keyboard; sorting, the status
+filter, numbered pages; toasts that name the user; no working trash button on one's own row."""
 
 import re
 from contextlib import contextmanager
@@ -51,6 +52,17 @@ def row_of(page: Page, person) -> Locator:
 
 def names(page: Page) -> Locator:
     return page.locator("#user-rows > tr > td:first-child")
+
+
+def edit_link(row: Locator) -> Locator:
+    """A display row's "Edit" (a link that app.js sends through htmx, issue 15)."""
+    return row.get_by_role("link", name="Edit", exact=True)
+
+
+def trash(row: Locator) -> Locator:
+    """A display row's trash button on another user's row: named "Delete" (SPEC §3), a link
+    with the role of a button (without JavaScript it opens a confirmation page)."""
+    return row.get_by_role("button", name="Delete", exact=True)
 
 
 def filters(page: Page) -> Locator:
@@ -108,7 +120,8 @@ def shows_progress(control: Locator) -> bool:
     """The spinner app.css draws in front of a control that hx-disabled-elt disabled."""
     return control.evaluate("""node => {
         const before = getComputedStyle(node, '::before');
-        return before.content !== 'none' && before.backgroundImage.startsWith('url(');
+        return before.content !== 'none' && before.backgroundImage.startsWith('url(')
+            && parseFloat(before.width) > 0 && parseFloat(before.height) > 0;
     }""")
 
 
@@ -150,12 +163,13 @@ def test_a_page_link_is_disabled_and_shows_progress(page: Page, seed: Seed):
 def test_edit_save_and_cancel_are_disabled_and_show_progress(page: Page, team):
     _, people = team
     row = row_of(page, people["zed"])
-    edit = row.get_by_role("button", name=f"Edit {people['zed'].username}")
+    edit = edit_link(row)
     with held(page, "GET", f"/users/{people['zed'].id}/edit") as waiting:
         edit.click()
         wait_for_held(page, waiting)
-        expect(edit).to_have_attribute("disabled", "")
+        expect(edit).to_have_attribute("data-disabled-by-htmx", "")
         assert shows_progress(edit)
+        assert edit.evaluate("node => getComputedStyle(node).pointerEvents") == "none"
         expect(row).to_have_class(re.compile(r"\bhtmx-request\b"))  # the row dims
     save, cancel = row.get_by_role("button", name="Save"), row.get_by_role("button",
                                                                            name="Cancel")
@@ -170,7 +184,7 @@ def test_edit_save_and_cancel_are_disabled_and_show_progress(page: Page, team):
         expect(change_password).to_have_attribute("disabled", "")
     expect(row).to_contain_text("Zeddy Zebra")
 
-    row.get_by_role("button", name=f"Edit {people['zed'].username}").click()
+    edit_link(row).click()
     cancel = row.get_by_role("button", name="Cancel")
     with held(page, "GET", f"/users/{people['zed'].id}") as waiting:
         cancel.click()
@@ -179,6 +193,22 @@ def test_edit_save_and_cancel_are_disabled_and_show_progress(page: Page, team):
         assert shows_progress(cancel)
         expect(row.get_by_role("button", name="Save")).to_be_disabled()
     expect(row.get_by_role("textbox")).to_have_count(0)
+
+
+def test_the_clicked_trash_button_is_disabled_and_shows_progress(page: Page, team):
+    _, people = team
+    row = row_of(page, people["zed"])
+    button = trash(row)
+    with held(page, "GET", f"/users/{people['zed'].id}/delete") as waiting:
+        button.click()
+        wait_for_held(page, waiting)
+        expect(button).to_have_attribute("data-disabled-by-htmx", "")
+        assert button.evaluate("node => getComputedStyle(node).pointerEvents") == "none"
+        assert shows_progress(button)
+    popup = page.get_by_role("dialog", name="Are you sure want to delete this data?")
+    expect(popup).to_be_visible()
+    expect(button).not_to_have_attribute("data-disabled-by-htmx", "")
+    expect(row.get_by_role("textbox")).to_have_count(0)  # the popup did not take the row's place
 
 
 # -- item 3: unsaved edits are not lost silently --------------------------------------------
@@ -201,7 +231,7 @@ class Dialogs:
 
 def start_editing(page: Page, person, first_name: str | None = "Changed") -> Locator:
     row = row_of(page, person)
-    row.get_by_role("button", name=f"Edit {person.username}").click()
+    edit_link(row).click()
     field = row.get_by_role("textbox", name="First name")
     expect(field).to_be_focused()
     if first_name is not None:
@@ -237,7 +267,7 @@ def test_saving_with_the_keyboard_keeps_focus_on_the_row(page: Page, team):
     row.get_by_role("button", name="Save").focus()
     page.keyboard.press("Enter")
     expect(row).to_contain_text("Budiman Santoso")
-    expect(row.get_by_role("button", name=f"Edit {people['budi'].username}")).to_be_focused()
+    expect(edit_link(row)).to_be_focused()
 
 
 def test_sorting_or_filtering_with_an_unsaved_edit_asks_first(page: Page, team):
@@ -327,7 +357,7 @@ def test_escape_cancels_an_unchanged_row_edit_at_once(page: Page, team):
     row = start_editing(page, people["budi"], first_name=None)
     page.keyboard.press("Escape")
     expect(row.get_by_role("textbox")).to_have_count(0)
-    expect(row.get_by_role("button", name=f"Edit {people['budi'].username}")).to_be_focused()
+    expect(edit_link(row)).to_be_focused()
     assert dialogs.seen == []
 
 
@@ -344,7 +374,7 @@ def test_escape_in_a_changed_row_asks_before_cancelling(page: Page, seed: Seed, 
     page.keyboard.press("Escape")
     expect(row.get_by_role("textbox")).to_have_count(0)
     expect(row).to_contain_text("Budi Santoso")
-    expect(row.get_by_role("button", name=f"Edit {people['budi'].username}")).to_be_focused()
+    expect(edit_link(row)).to_be_focused()
     assert seed.find(people["budi"].username).first_name == "Budi"
 
 
@@ -440,78 +470,105 @@ def wait_until(page: Page, condition, timeout_ms: int = 5000) -> None:
     raise AssertionError("waited in vain")
 
 
-# -- item 6: Change Password from the row menu ---------------------------------------------
+# -- item 6 and issue 15: each row's actions ------------------------------------------------
 
-def test_change_password_from_the_row_menu_without_editing(page: Page, seed: Seed, team):
+def delete_control(row: Locator) -> Locator:
+    """A row's trash button, named "Delete": a link with a button's role, or on one's own
+    row a (disabled) button."""
+    return row.get_by_role("button", name="Delete", exact=True)
+
+
+def test_a_display_row_has_only_edit_and_delete(page: Page, team):
+    """What the row being edited offers besides Save and Cancel is not repeated on every
+    row (issue 15): a display row's controls are its "Edit" and its trash button."""
+    admin, _ = team
+    for row in rows(page).all():
+        controls = row.locator("a, button, summary, [tabindex]")
+        expect(controls).to_have_count(2)
+        expect(edit_link(row)).to_have_count(1)
+        expect(delete_control(row)).to_have_count(1)
+    # One's own: a disabled <button>, which opens nothing, where others' is a link.
+    expect(row_of(page, admin).locator("a", has_text="Delete")).to_have_count(0)
+    expect(delete_control(row_of(page, admin))).to_have_attribute("aria-disabled", "true")
+
+
+def test_change_password_and_view_activity_on_the_row_being_edited(page: Page, seed: Seed,
+                                                                  team):
     _, people = team
-    row = row_of(page, people["zed"])
-    more = row.locator("summary")
-    expect(more).to_have_accessible_name(f"More actions for {people['zed'].username}")
-    change = row.get_by_role("link", name="Change Password")
-    expect(change).to_be_hidden()
-    more.click()
-    expect(change).to_be_visible()
+    zed = people["zed"]
+    row = row_of(page, zed)
+    change = row.get_by_role("button", name="Change Password")
+    activity = row.get_by_role("link", name="View activity")
+    expect(change).to_have_count(0)
+    expect(activity).to_have_count(0)
+    edit_link(row).click()
+    expect(row.get_by_role("textbox", name="First name")).to_be_focused()
+
     change.click()
     dialog = page.get_by_role("dialog", name="Change Password")
     expect(dialog.get_by_label("New password")).to_be_focused()
-    expect(change).to_be_hidden()  # the menu closed behind the dialog
-    expect(row.get_by_role("textbox")).to_have_count(0)  # never in edit mode
     dialog.get_by_label("New password").fill("a fresh passphrase for Zed")
     dialog.get_by_label("Confirm password").fill("a fresh passphrase for Zed")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_have_count(0)
-    expect(page.locator("#toasts").get_by_text("Password changed")).to_be_visible()
-    expect(more).to_be_focused()
-    stored = seed.find(people["zed"].username)
+    expect(page.locator("#toasts").get_by_text("Password changed for Zed Zebra")).to_be_visible()
+    expect(change).to_be_focused()  # back where it was, the row still being edited
+    expect(row.get_by_role("textbox", name="First name")).to_have_value("Zed")
     from werkzeug.security import check_password_hash
-    assert check_password_hash(stored.password_hash, "a fresh passphrase for Zed")
+    assert check_password_hash(seed.find(zed.username).password_hash,
+                               "a fresh passphrase for Zed")
+
+    # View activity: the Activity log of this user, with the change just made in it.
+    activity.click()
+    expect(page).to_have_url(re.compile(rf"/activity\?person={zed.id}$"))
+    expect(page.get_by_text(f"Showing the activity of Zed Zebra ({zed.username}).")) \
+        .to_be_visible()
+    expect(page.locator("#activity-rows > tr")).not_to_have_count(0)
 
 
-def test_the_row_menu_by_keyboard(page: Page, team):
+def test_every_rows_edit_and_delete_are_reached_with_tab(page: Page, team):
+    """Tab goes from each row's "Edit" to its trash button, then on to the next row's "Edit";
+    Enter on one's own (disabled) trash button opens nothing."""
+    admin, _ = team
+    all_rows = rows(page).all()
+    assert len(all_rows) == 5
+    edit_link(all_rows[0]).focus()
+    for row in all_rows:
+        expect(edit_link(row)).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(delete_control(row)).to_be_focused()
+        if row.get_attribute("id") == f"user-{admin.id}":
+            page.keyboard.press("Enter")
+            page.keyboard.press("Space")
+            page.wait_for_timeout(200)
+            expect(page.get_by_role("dialog")).to_have_count(0)
+            expect(delete_control(row)).to_be_focused()
+        page.keyboard.press("Tab")
+
+
+def test_a_rows_link_opened_in_a_new_tab_is_a_page_of_its_own(page: Page, team):
+    """Only a plain click goes through htmx: Ctrl+click opens the edit page in a new tab
+    and leaves the list as it was."""
     _, people = team
     row = row_of(page, people["zed"])
-    row.get_by_role("button", name=f"Edit {people['zed'].username}").focus()
-    page.keyboard.press("Tab")
-    more = row.locator("summary")
-    expect(more).to_be_focused()
-    page.keyboard.press("Enter")
-    change = row.get_by_role("link", name="Change Password")
-    expect(change).to_be_visible()
-    page.keyboard.press("Tab")
-    expect(change).to_be_focused()
-    page.keyboard.press("Escape")  # closes the menu, back on its button
-    expect(change).to_be_hidden()
-    expect(more).to_be_focused()
-    page.keyboard.press("Enter")
-    page.keyboard.press("Tab")
-    page.keyboard.press("Enter")  # Change Password
-    dialog = page.get_by_role("dialog", name="Change Password")
-    expect(dialog.get_by_label("New password")).to_be_focused()
-    page.keyboard.press("Escape")
-    expect(dialog).to_have_count(0)
-    expect(more).to_be_focused()
-
-
-def test_one_row_menu_open_at_a_time_and_a_click_elsewhere_closes_it(page: Page, team):
-    _, people = team
-    first, second = (row_of(page, people[key]).locator("details.row-menu")
-                     for key in ("zed", "budi"))
-    first.locator("summary").click()
-    expect(first).to_have_attribute("open", "")
-    second.locator("summary").click()
-    expect(second).to_have_attribute("open", "")
-    expect(first).not_to_have_attribute("open", "")
-    page.get_by_role("heading", name="Users", exact=True).click()
-    expect(second).not_to_have_attribute("open", "")
+    with page.context.expect_page() as opened:
+        edit_link(row).click(modifiers=["ControlOrMeta"])
+    tab = opened.value
+    tab.wait_for_load_state()
+    assert urlsplit(tab.url).path == f"/users/{people['zed'].id}/edit"
+    expect(tab.get_by_role("textbox", name="First name")).to_have_value("Zed")
+    tab.close()
+    expect(row.get_by_role("textbox")).to_have_count(0)
+    expect(edit_link(row)).not_to_have_attribute("data-disabled-by-htmx", "")
 
 
 def test_no_working_trash_button_on_ones_own_row(page: Page, team):
     admin, _ = team
-    trash = row_of(page, admin).get_by_role("button", name="Delete", exact=True)
-    expect(trash).to_be_disabled()
-    expect(trash).to_have_accessible_description("You cannot delete your own account")
-    expect(trash).to_have_attribute("title", "You cannot delete your own account")
-    trash.click(force=True)
+    own = row_of(page, admin).get_by_role("button", name="Delete", exact=True)
+    expect(own).to_be_disabled()
+    expect(own).to_have_accessible_description("You cannot delete your own account")
+    expect(own).to_have_attribute("title", "You cannot delete your own account")
+    own.click(force=True)
     page.wait_for_timeout(200)
     expect(page.get_by_role("dialog")).to_have_count(0)
 
@@ -520,14 +577,20 @@ def test_no_working_trash_button_on_ones_own_row(page: Page, team):
 
 def test_headings_sort_and_the_address_keeps_it(page: Page, team):
     heading = page.locator("th.col-name")
+    sort_by = filters(page).get_by_role("combobox", name="Sort by")
+    expect(sort_by).to_have_value("")  # newest first
     heading.get_by_role("link", name="Name").click()
     expect_url_params(page, sort="name")
     expect(heading).to_have_attribute("aria-sort", "ascending")
+    expect(sort_by).to_have_value("name")  # "Sort by" says so too
+    # The arrow is drawn, not read out: aria-sort says it.
+    expect(heading.get_by_role("link", name="Name", exact=True)).to_have_count(1)
     expect(names(page)).to_have_text(["Ada Admin", "Budi Santoso", "Omar Oak", "Zed Zebra",
                                       "Zelda Quinn"])
     heading.get_by_role("link", name="Name").click()
     expect_url_params(page, sort="-name")
     expect(heading).to_have_attribute("aria-sort", "descending")
+    expect(sort_by).to_have_value("-name")
     expect(names(page).first).to_have_text("Zelda Quinn")
 
     # A search keeps the sort; so does a reload.
@@ -536,12 +599,13 @@ def test_headings_sort_and_the_address_keeps_it(page: Page, team):
     expect(names(page)).to_have_text(["Zelda Quinn", "Zed Zebra"])
     page.reload()
     expect(names(page)).to_have_text(["Zelda Quinn", "Zed Zebra"])
-    expect(page.get_by_role("combobox", name="Sort by")).to_have_value("-name")
+    expect(sort_by).to_have_value("-name")
 
     # "Sort by" does the same where there are no headings to click (and here too).
-    page.get_by_role("combobox", name="Sort by").select_option("username")
+    sort_by.select_option("username")
     expect_url_params(page, q="z", sort="username")
     expect(page.locator("th.col-username")).to_have_attribute("aria-sort", "ascending")
+    expect(heading).not_to_have_attribute("aria-sort", re.compile("."))
 
 
 def test_the_status_filter(page: Page, team):
@@ -590,7 +654,7 @@ def test_toasts_name_the_user(page: Page, team):
     row.get_by_role("button", name="Save").click()
     expect(toasts.get_by_text("Changes to Zeldina Quinn saved", exact=True)).to_be_visible()
 
-    row_of(page, people["omar"]).get_by_role("button", name="Delete", exact=True).click()
+    trash(row_of(page, people["omar"])).click()
     page.get_by_role("dialog", name="Are you sure want to delete this data?").get_by_role(
         "button", name="Delete", exact=True).click()
     expect(toasts.get_by_text("Omar Oak deleted", exact=True)).to_be_visible()

@@ -54,6 +54,8 @@ def test_an_admin_sees_an_agent_go_online_without_a_reload(page: Page, problems,
 
     expect(presence_cell(page, agent)).to_have_text("Online", timeout=10000)
     expect(presence_cell(page, agent)).to_have_class("pr online")
+    # The cell the poll put in is labelled for a card (phone width) like the rest of its row.
+    expect(presence_cell(page, agent)).to_have_attribute("data-label", "Presence")
 
     control.select_option("away")
     expect(presence_cell(page, agent)).to_have_text("Away", timeout=10000)

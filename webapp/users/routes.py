@@ -155,8 +155,9 @@ def change_password(user_id: int):
 def confirm_delete(user_id: int):
     """Ask "Are you sure want to delete this data?", or say why this user cannot go."""
     user = get_or_404(User, user_id)
-    return htmx.render("users/delete.html", "users/_delete_dialog.html", user=user,
-                       problem=service.delete_problem(current_user, user))
+    return htmx.into_dialog_slot(htmx.render(
+        "users/delete.html", "users/_delete_dialog.html", user=user,
+        problem=service.delete_problem(current_user, user)))
 
 
 @bp.post("/<id:user_id>/delete")

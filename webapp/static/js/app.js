@@ -290,7 +290,7 @@
 // --- end of Time zone ---
 
 // --- Users list: a list that is loading says so, unsaved row edits are not lost silently,
-// Escape cancels a row edit, and the rows' "More actions" menus behave as menus do. The
+// Escape cancels a row edit, and the rows' links, labels and hovers come from here. The
 // words come from the page (data-unsaved-warning on a row being edited or on a form).
 (function () {
   "use strict";
@@ -392,25 +392,11 @@
     row.focus({ preventScroll: true });
   });
 
-  function closeRowMenus(except) {
-    for (const menu of document.querySelectorAll("details.row-menu[open]")) {
-      if (menu !== except) menu.open = false;
-    }
-  }
-
-  // Escape closes an open row menu (focus back on its button), else cancels the row edit it
-  // is pressed in, as it closes a dialog (asking first when a field changed); a dialog's own
-  // Escape stays the dialog's.
+  // Escape cancels the row edit it is pressed in, as it closes a dialog (asking first when a
+  // field changed); a dialog's own Escape stays the dialog's.
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape" || event.defaultPrevented || !event.target.closest) return;
     if (event.target.closest("dialog")) return;
-    const menu = event.target.closest("details.row-menu[open]");
-    if (menu) {
-      event.preventDefault();
-      menu.open = false;
-      menu.querySelector("summary").focus();
-      return;
-    }
     const row = event.target.closest("tr.editing");
     const cancel = row && row.querySelector("[data-cancel-edit]");
     if (!cancel) return;
@@ -450,26 +436,60 @@
     event.stopImmediatePropagation(); // the shared handler above would close it
   }, true);
 
-  // One row menu open at a time; a click elsewhere closes it. Choosing an entry closes its
-  // menu first, with focus on the menu's button: a dialog the entry opens gives focus back
-  // there when it closes (the entry itself is hidden by then).
-  document.addEventListener("toggle", (event) => {
-    const menu = event.target;
-    if (menu.matches && menu.matches("details.row-menu") && menu.open) closeRowMenus(menu);
-  }, true);
+  // A page of 25 rows stays small (issue 15: under 10 KB) by leaving out of each row what
+  // every row would repeat; it is put back here, once the rows are in.
+  //
+  // A display row's links ("Edit", the trash button) are plain links, which without
+  // JavaScript open pages of their own. A plain click sends them through htmx instead, which
+  // swaps the answer where the list's <tbody data-row-links> says (the row itself), or where
+  // the answer says (a dialog: HX-Retarget); the unsaved-edit check above still runs.
   document.addEventListener("click", (event) => {
-    const menu = event.target.closest ? event.target.closest("details.row-menu") : null;
-    if (!menu) {
-      closeRowMenus(null);
-    } else if (event.target.closest("ul a[href]")) {
-      menu.open = false;
-      menu.querySelector("summary").focus();
+    const link = event.target.closest ? event.target.closest("[data-row-links] > tr:not(.editing) > td > a[href]") : null;
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    // Shown busy as hx-disabled-elt shows a control (app.css), until its answer is in.
+    link.setAttribute("data-disabled-by-htmx", "");
+    htmx.ajax("GET", link.getAttribute("href"), { source: link })
+      .finally(() => link.removeAttribute("data-disabled-by-htmx"));
+  });
+
+  // Where the rows become cards (phone width) the headings are hidden: each cell is labelled
+  // with its column's heading (data-label, which app.css shows), in the page's language.
+  function labelCells(root) {
+    const tables = root.closest && root.closest(".users-table") ? [root.closest(".users-table")]
+      : Array.from(root.querySelectorAll ? root.querySelectorAll(".users-table") : []);
+    for (const table of tables) {
+      const headings = Array.from(table.querySelectorAll("thead th"), (th) => th.textContent.trim());
+      for (const row of table.tBodies[0] ? table.tBodies[0].rows : []) {
+        Array.from(row.cells).forEach((cell, index) => {
+          if (!cell.hasAttribute("data-label") && headings[index]) cell.dataset.label = headings[index];
+        });
+      }
     }
-  }, true);
+  }
+
+  // A value cut short in its cell (a long name, a division) shows whole on hover.
+  document.addEventListener("mouseover", (event) => {
+    const cell = event.target.closest ? event.target.closest(".users-table td") : null;
+    if (cell && !cell.title && cell.scrollWidth > cell.clientWidth) cell.title = cell.textContent.trim();
+  });
+
+  // "Sort by" (in the search form, where the headings are gone) says how the list is sorted,
+  // also after a heading was clicked: the list tells (data-sort on its count).
+  function showSort(root) {
+    const sorted = root.querySelector ? root.querySelector("[data-sort]") : null;
+    const choice = document.getElementById("users-sort");
+    if (sorted && choice) choice.value = sorted.dataset.sort;
+  }
 
   document.addEventListener("DOMContentLoaded", () => {
     watchBusyRegions(document);
-    htmx.onLoad(watchBusyRegions);
+    labelCells(document);
+    htmx.onLoad((root) => {
+      watchBusyRegions(root);
+      labelCells(root);
+      showSort(root);
+    });
   });
 })();
 // --- end of Users list ---
