@@ -115,7 +115,7 @@ def test_an_installed_wheel_migrates_serves_and_logs_in(installed, tmp_path):
             assert browser.csrf_token, page.text
             assets = set(re.findall(r'(?:src|href)="(/static/[^"?]+)', page.text))
             assert {"/static/vendor/htmx.min.js", "/static/vendor/pico.min.css",
-                    "/static/css/app.css", "/static/js/app.js"} <= assets, page.text
+                    "/static/vendor/app.min.css", "/static/vendor/app.min.js"} <= assets, page.text
             for asset in sorted(assets):
                 reply = browser.request("GET", asset)
                 assert reply.status == 200 and reply.text, (asset, reply.status)

@@ -439,7 +439,7 @@ def test_every_state_changing_request_needs_the_csrf_token(app, ann, admin):
 @asvs("14.4.7")
 @pytest.mark.parametrize("path, headers", [
     ("/login", {}), ("/users", {}), ("/users", HTMX), ("/nowhere", {}), ("/users/999", HTMX),
-    ("/static/css/app.css", {}),
+    ("/static/vendor/app.min.css", {}),
 ])
 def test_security_headers_on_every_response(admin_client, path, headers):
     response = admin_client.get(path, headers=headers)
