@@ -167,6 +167,20 @@ class Scene:
                 {"channel": channel, "external_id": external_id, "customer_name": "Ani"},
                 self.token)
 
+    def disabling(self, agent_id: int) -> tuple:
+        """The Admin saving the agent's row as Disabled on the users page (logged in now,
+        the row's form as it is now), as a call for all_at_once."""
+        admin = live.Browser(self.server.url)
+        admin.login(self.admin.username, PASSWORD)
+        user = db.session.get(User, agent_id, populate_existing=True)
+        form = {f"user-{user.id}-{name}": value for name, value in {
+            "first_name": user.first_name, "last_name": user.last_name,
+            "username": user.username, "email": user.email, "phone": "", "role": "Agent",
+            "division": str(user.division_id), "status": "disabled",
+            "version": str(user.version)}.items()}
+        return (live.post_at, self.server.url, f"/users/{user.id}", form,
+                admin.cookie_header(), admin.csrf_token)
+
     def chats(self) -> list[Chat]:
         db.session.expire_all()
         return list(db.session.scalars(select(Chat).where(Chat.account_id == self.account.id)
@@ -276,19 +290,9 @@ def test_intakes_racing_an_agent_being_disabled(scene, trial):
     assert all(status == 201 for status, _ in scene.all_at_once(warm))
     assert db.session.scalar(select(func.count(Chat.id)).where(
         Chat.agent_id == leaving, Chat.status == ChatStatus.ASSIGNED)) > 0
-    admin = live.Browser(scene.server.url)
-    admin.login(scene.admin.username, PASSWORD)
-    user = db.session.get(User, leaving, populate_existing=True)
-    prefix = f"user-{user.id}-"
-    form = {f"{prefix}{name}": value for name, value in {
-        "first_name": user.first_name, "last_name": user.last_name,
-        "username": user.username, "email": user.email, "phone": "", "role": "Agent",
-        "division": str(user.division_id), "status": "disabled",
-        "version": str(user.version)}.items()}
     calls = [scene.intake(f"race-{n}") for n in range(30)]
     middle = len(calls) // 2 if trial else 0  # the disable among the intakes, or first
-    calls.insert(middle, (live.post_at, scene.server.url, f"/users/{user.id}", form,
-                          admin.cookie_header(), admin.csrf_token))
+    calls.insert(middle, scene.disabling(leaving))
     answers = scene.all_at_once(calls)
     statuses = [status for status, _ in answers]
     assert statuses.pop(middle) == 200, answers[middle]

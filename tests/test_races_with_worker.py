@@ -273,19 +273,9 @@ def test_intakes_racing_an_agent_being_disabled_while_the_worker_runs(scene, tri
     held = [chat.id for chat in scene.chats()]
     scene.customer_writes(held)
     assert {chat.agent_id for chat in scene.chats()} == {leaving, *staying}
-    admin = live.Browser(scene.server.url)
-    admin.login(scene.admin.username, PASSWORD)
-    user = db.session.get(User, leaving, populate_existing=True)
-    prefix = f"user-{user.id}-"
-    form = {f"{prefix}{name}": value for name, value in {
-        "first_name": user.first_name, "last_name": user.last_name,
-        "username": user.username, "email": user.email, "phone": "", "role": "Agent",
-        "division": str(user.division_id), "status": "disabled",
-        "version": str(user.version)}.items()}
     calls = [scene.intake(f"race-{n}") for n in range(INTAKES)]
     disabling = INTAKES // 2 if trial else 0  # the disable among the intakes, or first
-    calls.insert(disabling, (live.post_at, scene.server.url, f"/users/{user.id}", form,
-                             admin.cookie_header(), admin.csrf_token))
+    calls.insert(disabling, scene.disabling(leaving))
     calls.append((customers_waited_at, scene.server.env["DATABASE_URL"], held))
 
     answers = scene.all_at_once(calls)

@@ -372,6 +372,11 @@ class TestListUrls:
         # After a create: the first page, pushed as the address (it changes).
         assert re.search(r'hx-get="/users\?q=agent&amp;sort=name"\s+'
                          r'hx-trigger="user-created from:body"[^>]*hx-push-url="true"', fragment)
+        # On the first page both are this same page: one element listens for both.
+        first = search(admin_client, q="agent", sort="name").text
+        assert len(re.findall(r'hx-trigger="users-changed from:body, user-created from:body"',
+                              first)) == 1
+        assert 'hx-trigger="user-created' not in first
 
 
 # -- paging ----------------------------------------------------------------------------------
