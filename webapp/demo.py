@@ -280,6 +280,7 @@ def play_event(account_id: int, events: list, chats: dict[int, int], order: int,
         allocator.resolve_chat(account_id, chats[number], SEEDER, now=moment)
     return order
 
+
 def served_channels(account_id: int) -> list[str]:
     lists = db.session.scalars(select(Division.channels).where(
         Division.account_id == account_id)).all()

@@ -33,7 +33,7 @@ change an agent, such as webapp.users.service, take it at their start).
 """
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -229,23 +229,27 @@ class Team:
         divisions = self.divisions_for(chat)
         return divisions is None or member.division_id in divisions
 
+    def eligibility(self, chat: Chat, include_full: bool = False) -> Callable[[Member], bool]:
+        """The rule of who is eligible for the chat, as a test of an (Online) member: room
+        (or not, `include_full`: a Supervisor may confirm going past a Workload), not holding
+        it already, in a division that takes it. The chat's divisions are worked out once,
+        however many members are tested."""
+        divisions = self.divisions_for(chat)
+        return lambda member: ((include_full or member.has_room) and member.id != chat.agent_id
+                               and (divisions is None or member.division_id in divisions))
+
     def may_take(self, member: Member, chat: Chat) -> bool:
-        """Whether the (Online) member is eligible for the chat: room, in a division that
-        takes it, and not holding it already."""
-        return (member.has_room and member.id != chat.agent_id
-                and self.in_scope(member, chat))
+        return self.eligibility(chat)(member)
 
     def candidates(self, chat: Chat, skip_tried: bool = False) -> list[Member]:
         """The agents eligible for the chat, best first (the RECORDED_CANDIDATES best: the
         first is the one to choose, the others are what a decision records). The agents
         tried for the chat come last, or not at all with `skip_tried` (the idle rule)."""
-        divisions = self.divisions_for(chat)
+        eligible = self.eligibility(chat)
         tried = set(chat.tried_agent_ids or ())
-        eligible = [member for member in self.members.values()
-                    if member.has_room and member.id != chat.agent_id
-                    and (divisions is None or member.division_id in divisions)
-                    and not (skip_tried and member.id in tried)]
-        return heapq.nsmallest(RECORDED_CANDIDATES, eligible,
+        members = [member for member in self.members.values()
+                   if eligible(member) and not (skip_tried and member.id in tried)]
+        return heapq.nsmallest(RECORDED_CANDIDATES, members,
                                key=lambda member: (member.id in tried, *member.rank()))
 
 
@@ -264,9 +268,7 @@ def eligible_agents(chat: Chat, now: datetime | None = None,
     Supervisor who may confirm going past a Workload). For the screens' choices; the move
     itself checks again under the lock."""
     team = Team.load(db.session.get(Account, chat.account_id), now or utcnow())
-    return sorted((member for member in team.members.values()
-                   if member.id != chat.agent_id and team.in_scope(member, chat)
-                   and (include_full or member.has_room)),
+    return sorted(filter(team.eligibility(chat, include_full), team.members.values()),
                   key=lambda member: member.username.lower())
 
 
