@@ -52,8 +52,9 @@ DIALOG_SLOT = "#dialog-slot"  # base.html's place for popups
 
 def into_dialog_slot(response: Response) -> Response:
     """Have htmx put this answer (a popup) in the page's dialog slot, wherever the request
-    came from: a users list row's link says nothing of where it loads (webapp/templates/
-    users/_row.html), so that the row stays small."""
+    came from and whatever it targeted: a users list row's link says nothing of where it
+    loads (so that the row stays small), and a refusal on a chats list opens outside the
+    polled list."""
     if is_partial_request():
         response.headers["HX-Retarget"] = DIALOG_SLOT
         response.headers["HX-Reswap"] = "innerHTML"

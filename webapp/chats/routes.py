@@ -126,9 +126,7 @@ def problem_popup(status: int, message: str):
     polled lists, so the next poll leaves it open until it is closed; the lists refresh."""
     response = make_response(render_template("chats/_problem.html", problem=message,
                                              as_page=False), status)
-    response.headers["HX-Retarget"] = "#dialog-slot"
-    response.headers["HX-Reswap"] = "innerHTML"
-    return htmx.trigger(response, CHATS_CHANGED)
+    return htmx.trigger(htmx.into_dialog_slot(response), CHATS_CHANGED)
 
 
 class Moved(Exception):
